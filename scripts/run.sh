@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Starts the Rasa server, the action server and the web service; Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+wait_ready() {
+  for _ in $(seq 1 600); do
+    if curl -fsS "http://127.0.0.1:$RASA_PORT/status?token=$(grep '^RASA_TOKEN=' .env | cut -d= -f2-)" >/dev/null 2>&1 \
+      && curl -fsS "http://127.0.0.1:$ACTIONS_PORT/health" >/dev/null 2>&1 \
+      && curl -fsS "http://127.0.0.1:$WEB_PORT/api/health" >/dev/null 2>&1; then
+      cat <<MSG
+
+  ready in $(( $(date +%s) - start )) s
+  citizen chat:      http://127.0.0.1:$WEB_PORT/chat
+  mediator console:  http://127.0.0.1:$WEB_PORT/console   (accounts: .venv/bin/hotline user add NAME --role mediator)
+  Rasa HTTP API:     http://127.0.0.1:$RASA_PORT          (token in .env: RASA_TOKEN)
+  action server:     http://127.0.0.1:$ACTIONS_PORT/health
+  Ctrl-C stops all three.
+
+MSG
+      return
+    fi
+    sleep 1
+  done
+  echo "run: services not ready after 10 minutes; see the log above" >&2
+}
+wait_ready &
+exec .venv/bin/honcho start -f Procfile -e .env
