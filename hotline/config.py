@@ -1,0 +1,39 @@
+"""Settings of one process, read once from the environment."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/hotline.db"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: Optional[str] = None
+    secret_key: Optional[str] = None
+    # Deadlines by urgency (DOMAIN.md: emergency 2 hours, general 7 days, complex 15 days).
+    deadline_hours: Mapping[str, float] = field(
+        default_factory=lambda: {"emergency": 2.0, "general": 7 * 24.0, "complex": 15 * 24.0}
+    )
+    rasa_timeout_seconds: float = 30.0
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
+        env = os.environ if env is None else env
+        hours = {
+            "emergency": float(env.get("DEADLINE_EMERGENCY_HOURS", 2)),
+            "general": float(env.get("DEADLINE_GENERAL_DAYS", 7)) * 24,
+            "complex": float(env.get("DEADLINE_COMPLEX_DAYS", 15)) * 24,
+        }
+        return cls(
+            database_url=env.get("DATABASE_URL") or cls.database_url,
+            rasa_url=(env.get("RASA_URL") or f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}").rstrip("/"),
+            rasa_token=env.get("RASA_TOKEN") or None,
+            secret_key=env.get("SECRET_KEY") or None,
+            deadline_hours=hours,
+            rasa_timeout_seconds=float(env.get("RASA_TIMEOUT_SECONDS", 30)),
+        )
