@@ -1,0 +1,1 @@
+"""Rasa-side code of the hotline bot: graph components and stores."""

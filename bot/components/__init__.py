@@ -1,0 +1,1 @@
+"""Custom Rasa graph components: dispute type, rule entities, the triage record."""

@@ -1,0 +1,66 @@
+"""Tracker store and lock store chosen from the environment, with embedded defaults.
+
+Rasa's endpoint files can only substitute variables that are set, so the
+choice between the embedded defaults (SQLite file, in-memory locks) and the
+scale-out stores (PostgreSQL, Redis) lives here instead.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Optional, Text
+from urllib.parse import urlsplit
+
+from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+
+DEFAULT_TRACKER_URL = "sqlite:///var/rasa_tracker.db"
+
+
+def tracker_store_url() -> Text:
+    return os.environ.get("TRACKER_STORE_URL") or DEFAULT_TRACKER_URL
+
+
+class EnvSQLTrackerStore(SQLTrackerStore):
+    """`SQLTrackerStore` at `TRACKER_STORE_URL` (default: a SQLite file in var/)."""
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        host: Optional[Text] = None,
+        event_broker: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        url = host or tracker_store_url()
+        if url.startswith("sqlite:///"):
+            path = url[len("sqlite:///"):]
+            if os.path.dirname(path):
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+            # SQLTrackerStore builds sqlite URLs from `db` itself.
+            super().__init__(domain=domain, dialect="sqlite", db=path, event_broker=event_broker, **kwargs)
+        else:
+            super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+
+
+class EnvLockStore:
+    """Redis lock store when `REDIS_URL` is set, else Rasa's in-memory one.
+
+    Several Rasa replicas serving one conversation need the Redis store;
+    one process is safe with the in-memory store.
+    """
+
+    def __new__(cls, endpoint_config: Any = None) -> Any:  # type: ignore[misc]
+        redis_url = os.environ.get("REDIS_URL")
+        if not redis_url:
+            return InMemoryLockStore()
+        parts = urlsplit(redis_url)
+        db = parts.path.lstrip("/") or "1"
+        return RedisLockStore(
+            host=parts.hostname or "localhost",
+            port=parts.port or 6379,
+            db=int(db),
+            username=parts.username,
+            password=parts.password,
+            use_ssl=parts.scheme == "rediss",
+            key_prefix=os.environ.get("REDIS_LOCK_PREFIX", "hotline"),
+        )

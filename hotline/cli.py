@@ -1,0 +1,274 @@
+"""The `hotline` command: serve, db, user, classify, demo."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import IO, Iterator, List, Optional, Tuple
+
+import click
+
+from hotline.config import PROJECT_ROOT, Settings
+
+EXIT_SKIPPED = 3
+
+
+def _sessions(settings: Settings):
+    from hotline.db import make_engine, make_sessionmaker
+
+    return make_sessionmaker(make_engine(settings.database_url))
+
+
+@click.group(help="矛盾纠纷调解热线：服务、数据库、账号与批量分诊。")
+def main() -> None:
+    pass
+
+
+@main.command(help="启动 Web 服务（群众聊天页、调解工作台、API）。")
+@click.option("--host", default=lambda: os.environ.get("WEB_HOST", "127.0.0.1"), show_default="127.0.0.1")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("WEB_PORT", 8000)), show_default="8000")
+@click.option("--threads", type=int, default=8, show_default=True)
+def serve(host: str, port: int, threads: int) -> None:
+    from waitress import serve as waitress_serve
+
+    from hotline.web import create_app
+
+    app = create_app()
+    click.echo(f"hotline web: http://{host}:{port}/chat  http://{host}:{port}/console", err=True)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="hotline")
+
+
+@main.group(help="数据库。")
+def db() -> None:
+    pass
+
+
+def alembic_config(database_url: Optional[str] = None):
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["database_url"] = database_url or Settings.from_env().database_url
+    config.attributes["configure_logging"] = False
+    return config
+
+
+@db.command(help="创建或升级数据库到最新结构。")
+def upgrade() -> None:
+    from alembic import command
+
+    url = Settings.from_env().database_url
+    command.upgrade(alembic_config(url), "head")
+    click.echo(f"数据库已是最新结构：{_redacted(url)}", err=True)
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.group(help="工作人员账号。")
+def user() -> None:
+    pass
+
+
+@user.command("add", help="新建账号；密码从标准输入读取。")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["mediator", "operator", "admin"]), required=True)
+@click.option("--display-name", default="", help="显示的姓名，默认与用户名相同。")
+def user_add(name: str, role: str, display_name: str) -> None:
+    from hotline.cases.accounts import AccountError, create_user
+
+    if sys.stdin.isatty():
+        password = click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        with _sessions(Settings.from_env()).begin() as session:
+            create_user(session, name, password, role, display_name)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"已创建账号 {name}（{role}）。", err=True)
+
+
+@main.command(help="演示数据：一个演示调解员账号（随机密码）和几件示例案件。")
+def demo() -> None:
+    import secrets
+
+    from hotline.cases.accounts import create_user
+    from hotline.cases.models import User
+    from hotline.cases.service import open_case
+    from hotline.triage import build_record
+    from sqlalchemy import select
+
+    samples = [
+        ("report_dispute", "labor", "老板拖欠我们二十多个人三个月工资，大家说要去市政府门口拉横幅", "城关镇工业园"),
+        ("report_dispute", "neighbor", "楼上天天半夜拖椅子，说了好几次也不改，俺们一家老小睡不着", "阳光花园小区"),
+        ("report_dispute", "land", "隔壁家盖房子占了俺家宅基地半米，村里调了两回没调好", "石桥镇李家村"),
+        ("report_dispute", "consumer", "在商场办的健身卡，五千多块，现在店关门老板跑了", "人民路"),
+    ]
+    password = secrets.token_urlsafe(9)
+    with _sessions(Settings.from_env()).begin() as session:
+        if session.execute(select(User).where(User.username == "demo")).scalar_one_or_none():
+            raise click.ClickException("演示账号 demo 已存在；如需重置请先删除数据库。")
+        create_user(session, "demo", password, "mediator", "演示调解员")
+        for index, (intent, code, text, place) in enumerate(samples):
+            record = build_record(text, {"name": intent, "confidence": 1.0},
+                                  {"code": code, "confidence": 1.0}, line="12345")
+            open_case(session, "demo", text=text, triage=record, intake_key=f"demo:{index}",
+                      channel="demo", location=place, transcript=[("citizen", text)])
+    click.echo(f"演示账号：demo  密码：{password}")
+    click.echo("登录地址：/console。演示数据只用于试用，请勿在正式环境运行 make demo。")
+
+
+# --- batch triage -----------------------------------------------------------------
+
+def _read_rows(stream: IO[str], fmt: str) -> Iterator[Tuple[int, Optional[dict], Optional[str]]]:
+    """(line number, row or None, error or None) for each input record."""
+    if fmt == "csv":
+        reader = csv.DictReader(stream)
+        if not reader.fieldnames or "text" not in reader.fieldnames:
+            raise click.ClickException("CSV 文件需要一个名为 text 的列。")
+        for row in reader:
+            yield reader.line_num, row, None
+        return
+    for number, raw in enumerate(stream, start=1):
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+        except json.JSONDecodeError as error:
+            yield number, None, f"不是合法的 JSON（{error.msg}）"
+            continue
+        if not isinstance(row, dict):
+            yield number, None, "每行应是一个 JSON 对象"
+            continue
+        yield number, row, None
+
+
+def _detect_format(path: Optional[str], first_line: str) -> str:
+    if path and path.lower().endswith(".csv"):
+        return "csv"
+    if path and path.lower().endswith((".jsonl", ".json", ".ndjson")):
+        return "jsonl"
+    return "jsonl" if first_line.lstrip().startswith("{") else "csv"
+
+
+class _LocalParser:
+    """Parses with the trained model in this process."""
+
+    def __init__(self, model_path: Path) -> None:
+        import asyncio
+        import logging
+
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        logging.getLogger("rasa").setLevel(logging.WARNING)
+        from rasa.core.agent import Agent
+
+        self._loop = asyncio.new_event_loop()
+        self._agent = Agent.load(str(model_path))
+
+    def parse(self, text: str) -> dict:
+        return self._loop.run_until_complete(self._agent.parse_message(text))
+
+
+class _ServerParser:
+    def __init__(self, url: str, token: Optional[str]) -> None:
+        from hotline.web.rasa_client import RasaClient
+
+        self._client = RasaClient(url, token)
+
+    def parse(self, text: str) -> dict:
+        return self._client.parse(text)
+
+
+def find_model(explicit: Optional[str]) -> Path:
+    candidate = explicit or os.environ.get("HOTLINE_MODEL")
+    if candidate:
+        path = Path(candidate)
+        if path.is_file():
+            return path
+        raise click.ClickException(f"找不到模型文件 {path}：请先运行 make train，或用 --model 指定。")
+    models = sorted((PROJECT_ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise click.ClickException("没有找到训练好的模型（models/ 为空）：请先运行 make train，或用 --server 连接运行中的 Rasa。")
+    return models[-1]
+
+
+def record_from_parse(parse: dict, line: Optional[str]) -> dict:
+    """The pipeline's own triage record (TriageAnnotator), with the line of entry."""
+    record = dict(parse.get("triage") or {})
+    if not record:
+        raise ValueError("模型输出中没有分诊记录：模型可能不是用本项目的 config.yml 训练的")
+    record["line"] = line
+    return record
+
+
+@main.command(help="批量分诊：读取 JSONL（text、line 字段）或 CSV（text 列），每条输出一行分诊记录（JSON）。")
+@click.argument("input_path", required=False, metavar="[FILE]")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="写到文件，默认标准输出。")
+@click.option("--server", help="用运行中的 Rasa 服务解析，例如 http://127.0.0.1:5005。")
+@click.option("--token", default=lambda: os.environ.get("RASA_TOKEN"), help="Rasa HTTP API 的令牌（默认 RASA_TOKEN）。")
+@click.option("--model", "model_path", help="模型文件（默认 models/ 中最新的一个）。")
+def classify(input_path: Optional[str], output: Optional[str], server: Optional[str], token: Optional[str],
+             model_path: Optional[str]) -> None:
+    if input_path and input_path != "-":
+        try:
+            source: IO[str] = open(input_path, encoding="utf-8-sig", newline="")
+        except OSError as error:
+            raise click.ClickException(f"无法读取 {input_path}：{error.strerror}") from error
+    else:
+        source = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+    with source:
+        try:
+            content = source.read()
+        except UnicodeDecodeError as error:
+            raise click.ClickException(f"{input_path or '标准输入'} 不是 UTF-8 文本：{error.reason}") from error
+    first = next((l for l in content.splitlines() if l.strip()), "")
+    fmt = _detect_format(input_path if input_path != "-" else None, first)
+    rows = list(_read_rows(io.StringIO(content, newline=""), fmt))
+
+    parser = _ServerParser(server, token) if server else _LocalParser(find_model(model_path))
+    out: IO[str] = open(output, "w", encoding="utf-8") if output else sys.stdout
+    skipped = 0
+    progress = None
+    if input_path and input_path != "-":
+        from tqdm import tqdm
+
+        progress = tqdm(total=len(rows), unit="条", file=sys.stderr, desc="分诊")
+    try:
+        for number, row, error in rows:
+            if progress:
+                progress.update(1)
+            text = (row or {}).get("text") if row else None
+            if error is None and (not isinstance(text, str) or not text.strip()):
+                error = "没有 text 或 text 为空"
+            if error is not None:
+                skipped += 1
+                click.echo(f"第 {number} 行已跳过：{error}", err=True)
+                continue
+            line = row.get("line") or None
+            try:
+                record = record_from_parse(parser.parse(text.strip()), str(line) if line is not None else None)
+            except Exception as failure:  # noqa: BLE001 - one bad line must not stop the batch
+                skipped += 1
+                click.echo(f"第 {number} 行已跳过：解析失败（{failure}）", err=True)
+                continue
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.flush()
+    finally:
+        if progress:
+            progress.close()
+        if output:
+            out.close()
+    if skipped:
+        click.echo(f"共 {len(rows)} 条，跳过 {skipped} 条。", err=True)
+        sys.exit(EXIT_SKIPPED)
+
+
+if __name__ == "__main__":
+    main()
