@@ -1,0 +1,162 @@
+"""The triage record of TAXONOMY.md built end to end."""
+
+import ast
+import json
+import pathlib
+
+import pytest
+
+from hotline.triage import DISPUTE_TYPES, build_record, dispute_name
+from hotline.triage.taxonomy import INTENTS, WARNING_LEVELS
+
+EXAMPLE = "老板拖欠我们二十多个人三个月工资，大家说要去市政府门口拉横幅"
+
+
+def test_taxonomy_example_record():
+    record = build_record(
+        EXAMPLE,
+        {"name": "report_dispute", "confidence": 0.94},
+        {"code": "labor", "confidence": 0.97},
+        line="12345",
+    )
+    assert list(record) == [
+        "text", "line", "intent", "dispute_type", "warning_level",
+        "risk_signals", "signals", "entities", "route",
+    ]
+    assert record["text"] == EXAMPLE
+    assert record["line"] == "12345"
+    assert record["intent"] == {"name": "report_dispute", "confidence": 0.94}
+    assert record["dispute_type"] == {"code": "labor", "name": "劳动争议", "confidence": 0.97}
+    assert record["warning_level"] == "orange"
+    assert "collective_action" in record["risk_signals"]
+    assert "people_count:20" in record["risk_signals"]
+    assert {"code": "collective_action", "words": ["市政府门口", "拉横幅"]} in record["signals"]
+    people = [e for e in record["entities"] if e["entity"] == "people_count"]
+    assert people == [{"entity": "people_count", "value": 20, "text": "二十多个人", "start": 6, "end": 11}]
+    assert record["route"]["to"] == "mediation:city"
+    assert record["route"]["reason"]
+    json.dumps(record, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    "text, model_intent",
+    [
+        ("邻居拿着菜刀在砸我家门", "report_dispute"),
+        ("我不想活了", "greet"),
+        ("他说要弄死我", "ask_legal"),
+    ],
+)
+def test_danger_forces_emergency_and_110(text, model_intent):
+    record = build_record(text, {"name": model_intent, "confidence": 0.8}, {"code": "neighbor", "confidence": 0.6})
+    assert record["intent"]["name"] == "emergency"
+    assert record["intent"]["original"] == {"name": model_intent, "confidence": 0.8}
+    assert record["route"]["to"] == "110"
+    assert record["warning_level"] in ("red", "orange")
+    # A danger signal keeps the dispute type even after small talk.
+    assert record["dispute_type"]["code"] == "neighbor"
+
+
+def test_neighbour_with_a_kitchen_knife_is_an_emergency():
+    record = build_record("邻居拿着菜刀在砸我家门", "report_dispute", "neighbor")
+    assert record["intent"]["name"] == "emergency"
+    assert record["route"]["to"] == "110"
+    assert {"danger:weapon", "danger:violence_now"} <= set(record["risk_signals"])
+
+
+def test_emergency_from_the_model_is_not_marked_overridden():
+    record = build_record("快来人啊，他们在打我", {"name": "emergency", "confidence": 0.99})
+    assert record["intent"] == {"name": "emergency", "confidence": 0.99}
+    assert record["route"]["to"] == "110"
+
+
+@pytest.mark.parametrize(
+    "intent", ["greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope", "public_service", "check_status"]
+)
+def test_dispute_type_is_null_for_intents_that_are_no_dispute(intent):
+    record = build_record("好的，谢谢", {"name": intent, "confidence": 0.9}, {"code": "labor", "confidence": 0.4})
+    assert record["dispute_type"] is None
+    assert record["warning_level"] is None
+
+
+@pytest.mark.parametrize(
+    "text, intent, dispute_type, level, to",
+    [
+        ("老板欠我三个月工资怎么办", "ask_legal", "labor", "yellow", "12348"),
+        ("小区门口的路灯坏了", "public_service", None, None, "12345:municipal"),
+        ("楼上天天漏水", "report_dispute", "neighbor", "yellow", "mediation:village"),
+        ("楼上天天吵，我真想跟他拼了", "report_dispute", "neighbor", "red", "mediation:town"),
+        ("网上买的衣服商家不给退", "report_dispute", "consumer", "yellow", "12315"),
+        ("我们十几户村民要去镇政府门口拉横幅", "report_dispute", "land", "red", "mediation:town"),
+        ("你好", "greet", None, None, "self_service"),
+    ],
+)
+def test_record_levels_and_routes(text, intent, dispute_type, level, to):
+    record = build_record(text, {"name": intent, "confidence": 0.9}, dispute_type and {"code": dispute_type, "confidence": 0.9})
+    assert record["warning_level"] == level
+    assert record["route"]["to"] == to
+
+
+def test_intent_and_dispute_type_may_be_plain_codes():
+    record = build_record("医院误诊", "report_dispute", "medical", line=12345)
+    assert record["intent"] == {"name": "report_dispute", "confidence": None}
+    assert record["dispute_type"] == {"code": "medical", "name": "医疗纠纷", "confidence": None}
+    assert record["line"] == "12345"
+
+
+def test_classifier_none_is_null_and_unknown_code_is_an_error():
+    assert build_record("你好", "greet", {"code": "none", "confidence": 0.9})["dispute_type"] is None
+    with pytest.raises(ValueError, match="unknown dispute type"):
+        build_record("你好", "report_dispute", "wages")
+
+
+def test_model_entities_merge_with_rule_entities():
+    text = "老板欠我三万多块，我在城关镇上班，我叫张三"
+    model = [
+        {"entity": "amount", "value": "三万多", "start": 4, "end": 7, "extractor": "DIETClassifier"},  # overlaps the rule amount
+        {"entity": "location", "value": "城关镇", "start": 11, "end": 14},  # same span as the rule location
+        {"entity": "person_name", "value": "张三", "start": 19, "end": 21},  # model only
+        {"entity": "people_count", "value": "十几个"},  # no offsets, not in the text
+    ]
+    entities = build_record(text, "report_dispute", "labor", model)["entities"]
+    amounts = [e for e in entities if e["entity"] == "amount"]
+    assert amounts == [{"entity": "amount", "value": 30000, "text": "三万多块", "start": 4, "end": 8}]
+    assert [e["text"] for e in entities if e["entity"] == "location"] == ["城关镇"]
+    assert {"entity": "person_name", "value": "张三", "text": "张三", "start": 19, "end": 21} in entities
+    assert {"entity": "people_count", "value": 10, "text": "十几个", "start": None, "end": None} in entities
+    for e in entities:
+        assert set(e) == {"entity", "value", "text", "start", "end"}
+
+
+def test_record_is_json_serialisable_with_numpy_like_confidences():
+    class FakeFloat(float):
+        pass
+
+    record = build_record("楼上漏水", {"name": "report_dispute", "confidence": FakeFloat(0.5)})
+    assert type(record["intent"]["confidence"]) is float
+    json.dumps(record, ensure_ascii=False)
+
+
+def test_taxonomy_constants():
+    assert list(DISPUTE_TYPES)[:3] == ["marriage_family", "neighbor", "labor"]
+    assert len(DISPUTE_TYPES) == 15 and DISPUTE_TYPES["other"] == "其他纠纷"
+    assert dispute_name("personal_injury") == "人身财产损害"
+    with pytest.raises(KeyError):
+        dispute_name("wages")
+    assert len(INTENTS) == 13
+    assert WARNING_LEVELS == ("orange", "red", "yellow")
+
+
+def test_triage_imports_only_stdlib_and_cn2an():
+    allowed = {"re", "datetime", "dataclasses", "typing", "cn2an", "__future__"}
+    package = pathlib.Path(__file__).resolve().parents[2] / "hotline" / "triage"
+    for path in package.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
