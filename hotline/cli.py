@@ -166,8 +166,11 @@ class _LocalParser:
         import logging
 
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        logging.getLogger("rasa").setLevel(logging.WARNING)
         from rasa.core.agent import Agent
+        from rasa.utils.log_utils import configure_structlog
+
+        configure_structlog(logging.WARNING)
+        logging.getLogger("rasa").setLevel(logging.WARNING)
 
         self._loop = asyncio.new_event_loop()
         self._agent = Agent.load(str(model_path))
@@ -232,8 +235,10 @@ def classify(input_path: Optional[str], output: Optional[str], server: Optional[
     fmt = _detect_format(input_path if input_path != "-" else None, first)
     rows = list(_read_rows(io.StringIO(content, newline=""), fmt))
 
+    # Records go to the real standard output; whatever Rasa and TensorFlow log goes to stderr.
+    records_out, sys.stdout = sys.stdout, sys.stderr
     parser = _ServerParser(server, token) if server else _LocalParser(find_model(model_path))
-    out: IO[str] = open(output, "w", encoding="utf-8") if output else sys.stdout
+    out: IO[str] = open(output, "w", encoding="utf-8") if output else records_out
     skipped = 0
     progress = None
     if input_path and input_path != "-":

@@ -25,6 +25,7 @@ _TRUSTED_TYPES = [
     "numpy.float64",
     "numpy.int64",
     "builtins.dict",
+    "scipy.sparse._csr.csr_matrix",
 ]
 
 
