@@ -1,0 +1,143 @@
+"""Actions run with the SDK's own Tracker and CollectingDispatcher against a real database."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
+
+from actions import common
+from actions.dispute import ActionAcknowledgeDispute, ActionOpenCase, ValidateDisputeForm
+from actions.safety import ActionEmergency
+from hotline.cases.models import Case
+from hotline.triage import build_record
+
+REPORT = "老板拖欠我们三个月工资了，一共三万多"
+
+
+@pytest.fixture
+def database(sqlite_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    common.settings.cache_clear()
+    common.sessions.cache_clear()
+    yield common.sessions()
+    common.sessions.cache_clear()
+    common.settings.cache_clear()
+
+
+def user_event(text, intent, timestamp, dispute=None):
+    triage = build_record(text, {"name": intent, "confidence": 0.9},
+                          {"code": dispute, "confidence": 0.9} if dispute else None)
+    return {"event": "user", "text": text, "timestamp": timestamp,
+            "parse_data": {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [],
+                           "triage": triage}}
+
+
+def tracker(events, slots=None, sender="citizen-1"):
+    latest = next((e["parse_data"] for e in reversed(events) if e["event"] == "user"), {})
+    return Tracker.from_dict({
+        "sender_id": sender, "slots": slots or {}, "latest_message": latest, "events": events,
+        "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": None,
+    })
+
+
+def run(action, dispatcher, state):
+    return asyncio.run(action.run(dispatcher, state, {}))
+
+
+def conversation():
+    return [
+        {"event": "session_started", "timestamp": 1.0},
+        user_event(REPORT, "report_dispute", 2.0, "labor"),
+        {"event": "bot", "text": "明白了，这是一起劳动争议纠纷。", "timestamp": 2.1},
+        user_event("城关镇幸福村", "inform", 3.0),
+        user_event("同意", "affirm", 4.0),
+        user_event("13812345678", "inform", 5.0),
+    ]
+
+
+def test_acknowledge_names_the_dispute_and_remembers_the_report(database):
+    dispatcher = CollectingDispatcher()
+    events = run(ActionAcknowledgeDispute(), dispatcher, tracker(conversation()[:2]))
+    assert "劳动争议" in dispatcher.messages[0]["text"]
+    assert SlotSet("dispute_type", "labor") in events
+    assert SlotSet("report_text", REPORT) in events
+    assert SlotSet("report_key", "citizen-1:2.0") in events
+
+
+def test_open_case_is_idempotent_and_tells_the_number(database):
+    slots = {"report_key": "citizen-1:2.0", "report_text": REPORT, "incident_location": "城关镇幸福村",
+             "pii_consent": True, "contact_phone": "13812345678"}
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    events = run(ActionOpenCase(), first, tracker(conversation(), slots))
+    again = run(ActionOpenCase(), second, tracker(conversation(), slots))
+    number = next(e["value"] for e in events if e["name"] == "case_number")
+    assert number in first.messages[0]["text"] and "联系电话后四位" in first.messages[0]["text"]
+    assert next(e["value"] for e in again if e["name"] == "case_number") == number
+    with database() as session:
+        assert session.execute(select(func.count(Case.id))).scalar_one() == 1
+        case = session.execute(select(Case)).unique().scalar_one()
+        assert case.dispute_type == "labor" and case.contact_phone == "13812345678"
+        assert [m.sender for m in case.messages] == ["citizen", "bot", "citizen", "citizen", "citizen"]
+
+
+def test_open_case_without_consent_keeps_no_phone(database):
+    slots = {"report_key": "citizen-1:2.0", "report_text": REPORT + "，我电话13812345678",
+             "incident_location": "城关镇", "pii_consent": False, "contact_phone": None}
+    dispatcher = CollectingDispatcher()
+    run(ActionOpenCase(), dispatcher, tracker(conversation()[:3], slots))
+    assert "不会保存您的个人信息" in dispatcher.messages[0]["text"]
+    with database() as session:
+        case = session.execute(select(Case)).unique().scalar_one()
+        assert case.contact_phone is None and "13812345678" not in case.description
+
+
+def test_open_case_failure_still_answers_the_citizen(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'never-migrated.db'}")
+    common.settings.cache_clear()
+    common.sessions.cache_clear()
+    dispatcher = CollectingDispatcher()
+    events = run(ActionOpenCase(), dispatcher, tracker(conversation(), {"report_key": "citizen-1:2.0"}))
+    common.sessions.cache_clear()
+    common.settings.cache_clear()
+    assert events == []
+    assert "12345" in dispatcher.messages[0]["text"]
+
+
+def test_form_skips_the_phone_without_consent():
+    form = ValidateDisputeForm()
+    state = tracker(conversation()[:5], {"pii_consent": False})
+    slots = asyncio.run(form.required_slots(["incident_location", "pii_consent", "contact_phone"],
+                                            CollectingDispatcher(), state, {}))
+    assert slots == ["incident_location", "pii_consent"]
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [("13812345678", "13812345678"), ("我的电话是 138 1234 5678", "13812345678"), ("0731-12345678", "073112345678"),
+     ("不告诉你", None)],
+)
+def test_phone_validation(value, expected):
+    dispatcher = CollectingDispatcher()
+    result = ValidateDisputeForm().validate_contact_phone(value, dispatcher, tracker([]), {})
+    assert result == {"contact_phone": expected}
+    assert bool(dispatcher.messages) == (expected is None)
+
+
+def test_location_keeps_the_place_words():
+    result = ValidateDisputeForm().validate_incident_location("在城关镇幸福村那边", CollectingDispatcher(), tracker([]), {})
+    assert result == {"incident_location": "城关镇幸福村"}
+
+
+def test_emergency_answers_first_and_opens_an_urgent_case(database):
+    text = "他拿着菜刀在砸我家门"
+    dispatcher = CollectingDispatcher()
+    events = run(ActionEmergency(), dispatcher, tracker([user_event(text, "emergency", 9.0)]))
+    assert "110" in dispatcher.messages[0]["text"]
+    number = events[0]["value"]
+    with database() as session:
+        case = session.execute(select(Case).where(Case.number == number)).unique().scalar_one()
+        assert case.route_to == "110" and case.urgency == "emergency"

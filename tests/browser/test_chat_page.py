@@ -1,0 +1,46 @@
+"""The chat page in Debian's Chromium, driven by Playwright, on a phone-sized screen."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as p:
+        instance = p.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield instance
+        instance.close()
+
+
+def test_citizen_reports_wage_arrears_on_a_phone(browser, stack, tmp_path):
+    page = browser.new_page(viewport={"width": 390, "height": 780}, device_scale_factor=1)
+    page.goto(f"{stack.web_url}/chat")
+    assert "矛盾纠纷调解热线" in page.title() or "矛盾纠纷调解热线" in page.content()
+    page.fill("#chat-input", "老板拖欠我们三个月工资了，一共三万多")
+    page.click("#chat-send")
+    page.wait_for_selector(".msg-user .msg-text:has-text('三万多')")
+    page.wait_for_selector(".msg-bot .msg-text:has-text('劳动争议')", timeout=60000)
+    page.fill("#chat-input", "城关镇幸福村")
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(".quick-reply:has-text('同意')", timeout=60000)
+    page.click(".quick-reply:has-text('同意')")
+    page.wait_for_selector(".msg-bot .msg-text:has-text('电话号码')", timeout=60000)
+    page.fill("#chat-input", "13812345678")
+    page.click("#chat-send")
+    page.wait_for_selector(".msg-bot .msg-text:has-text('案件编号')", timeout=60000)
+    # The bubble fits the screen: nothing scrolls sideways on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(tmp_path / "chat-phone.png"), full_page=True)
+    page.close()

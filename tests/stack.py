@@ -1,0 +1,130 @@
+"""Starts the three real processes (Rasa, action server, web service) on free loopback ports."""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+from hotline.config import PROJECT_ROOT
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, workdir: Path, model: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
+        self.workdir = workdir
+        self.model = model
+        self.rasa_port, self.actions_port, self.web_port = free_port(), free_port(), free_port()
+        self.token = secrets.token_urlsafe(16)
+        self.database_url = f"sqlite:///{workdir / 'hotline.db'}"
+        self.env = {
+            **os.environ,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "DATABASE_URL": self.database_url,
+            "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
+            "RASA_TOKEN": self.token,
+            "SECRET_KEY": secrets.token_hex(16),
+            "RASA_PORT": str(self.rasa_port),
+            "ACTIONS_PORT": str(self.actions_port),
+            "WEB_PORT": str(self.web_port),
+            "RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+            **(extra_env or {}),
+        }
+        if "REDIS_URL" not in (extra_env or {}):
+            self.env.pop("REDIS_URL", None)  # in-memory locks unless a test asks for Redis
+        self.processes: List[subprocess.Popen] = []
+        self.logs: Dict[str, Path] = {}
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def _spawn(self, name: str, args: List[str]) -> None:
+        log = self.workdir / f"{name}.log"
+        self.logs[name] = log
+        handle = open(log, "wb")
+        self.processes.append(
+            subprocess.Popen(args, cwd=PROJECT_ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        )
+
+    def start(self, timeout: float = 240.0) -> "Stack":
+        subprocess.run([str(BIN / "hotline"), "db", "upgrade"], cwd=PROJECT_ROOT, env=self.env, check=True,
+                       capture_output=True)
+        self._spawn("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+                                "--port", str(self.actions_port)])
+        self._spawn("rasa", [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", self.token,
+                             "--interface", "127.0.0.1", "--port", str(self.rasa_port), "--model", str(self.model),
+                             "--endpoints", "endpoints.yml", "--credentials", "credentials.example.yml"])
+        self._spawn("web", [str(BIN / "hotline"), "serve", "--port", str(self.web_port)])
+        self.started_at = time.monotonic()
+        deadline = time.monotonic() + timeout
+        checks = {
+            "rasa": f"{self.rasa_url}/status?token={self.token}",
+            "actions": f"http://127.0.0.1:{self.actions_port}/health",
+            "web": f"{self.web_url}/api/health",
+        }
+        pending = dict(checks)
+        while pending and time.monotonic() < deadline:
+            for name, url in list(pending.items()):
+                try:
+                    if requests.get(url, timeout=2).status_code == 200:
+                        pending.pop(name)
+                except requests.RequestException:
+                    pass
+            for process in self.processes:
+                if process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError(f"a process exited early:\n{self.tails()}")
+            time.sleep(0.5)
+        if pending:
+            self.stop()
+            raise RuntimeError(f"not ready after {timeout} s: {sorted(pending)}\n{self.tails()}")
+        self.ready_seconds = time.monotonic() - self.started_at
+        return self
+
+    def tails(self, lines: int = 40) -> str:
+        parts = []
+        for name, path in self.logs.items():
+            text = path.read_text(errors="replace").splitlines()[-lines:] if path.exists() else []
+            parts.append(f"--- {name} ---\n" + "\n".join(text))
+        return "\n".join(parts)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.processes = []
+
+    def say(self, sender: str, text: str) -> List[dict]:
+        """One turn through Rasa's REST channel, as a channel would deliver it."""
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
+                                 json={"sender": sender, "message": text}, timeout=60)
+        response.raise_for_status()
+        return response.json()
