@@ -28,7 +28,8 @@ class ActionAcknowledgeDispute(Action):
         dispute = triage.get("dispute_type") or {}
         name = dispute.get("name")
         if name and dispute.get("code") != "other":
-            text = f"明白了，这是一起{name}纠纷。我先帮您登记，好让调解员尽快跟进。"
+            kind = name if name.endswith(("纠纷", "争议")) else f"{name}纠纷"
+            text = f"明白了，这是一起{kind}。我先帮您登记，好让调解员尽快跟进。"
         else:
             text = "明白了，我先帮您登记这件事，好让调解员尽快跟进。"
         level = triage.get("warning_level")
