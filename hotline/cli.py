@@ -1,4 +1,4 @@
-"""The `hotline` command: serve, db, user, classify, demo."""
+"""The `hotline` command: serve, db, user, classify, demo, token, orgs, jobs."""
 from __future__ import annotations
 
 import csv
@@ -274,6 +274,160 @@ def classify(input_path: Optional[str], output: Optional[str], server: Optional[
         click.echo(f"共 {len(rows)} 条，跳过 {skipped} 条。", err=True)
         sys.exit(EXIT_SKIPPED)
 
+
+# --- case management: tokens, organisations, timed jobs -----------------------------
+
+
+@user.command("set-password", help="设置或重设账号密码；密码从标准输入读取（组织机构文件建的账号须先设密码才能登录）。")
+@click.argument("name")
+def user_set_password(name: str) -> None:
+    from sqlalchemy import select
+    from werkzeug.security import generate_password_hash
+
+    from hotline.cases.accounts import MIN_PASSWORD_LENGTH
+    from hotline.cases.models import User
+
+    if sys.stdin.isatty():
+        password = click.prompt("新密码", hide_input=True, confirmation_prompt="再输入一次")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    with _sessions(Settings.from_env()).begin() as session:
+        found = session.execute(select(User).where(User.username == name)).scalar_one_or_none()
+        if found is None:
+            raise click.ClickException(f"没有用户 {name}。")
+        found.password_hash = generate_password_hash(password)
+    click.echo(f"已设置 {name} 的密码。", err=True)
+
+
+@main.group(help="API 令牌（供其他系统和脚本使用）。")
+def token() -> None:
+    pass
+
+
+@token.command("create", help="新建令牌并只显示这一次：--role 给系统用，--user 代表某位工作人员。")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["mediator", "operator", "admin"]), help="系统令牌的角色。")
+@click.option("--user", "username", help="令牌代表的工作人员用户名。")
+def token_create(name: str, role: Optional[str], username: Optional[str]) -> None:
+    from hotline.cases.errors import InvalidInput
+    from hotline.cases.tokens import create_token
+
+    try:
+        with _sessions(Settings.from_env()).begin() as session:
+            created, secret = create_token(session, name, role=role, username=username)
+            who = f"代表 {username}" if username else f"角色 {created.role}"
+    except InvalidInput as error:
+        raise click.ClickException(error.message) from error
+    click.echo(secret)
+    click.echo(f"已创建令牌 {name}（{who}）。令牌只显示这一次，请妥善保存；"
+               f"使用方式：Authorization: Bearer <令牌>。", err=True)
+
+
+@token.command("list", help="列出令牌（不显示令牌本身）。")
+def token_list() -> None:
+    from sqlalchemy import select
+
+    from hotline.cases.models import ApiToken
+
+    with _sessions(Settings.from_env())() as session:
+        for row in session.execute(select(ApiToken).order_by(ApiToken.id)).unique().scalars():
+            who = f"user:{row.user.username}" if row.user else f"role:{row.role}"
+            state = "已吊销" if row.revoked_at else "有效"
+            click.echo(f"{row.name}\t{who}\t{state}\t{row.created_at:%Y-%m-%d %H:%M} UTC")
+
+
+@token.command("revoke", help="吊销令牌，立即失效。")
+@click.argument("name")
+def token_revoke(name: str) -> None:
+    from hotline.cases.errors import InvalidInput
+    from hotline.cases.tokens import revoke_token
+
+    try:
+        with _sessions(Settings.from_env()).begin() as session:
+            revoke_token(session, name)
+    except InvalidInput as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"已吊销令牌 {name}。", err=True)
+
+
+@main.group(help="组织机构：地区、调解组织、专业调委会、调解员。")
+def orgs() -> None:
+    pass
+
+
+@orgs.command("load", help="从 YAML 文件导入或更新组织机构（示例：hotline/cases/organisations.example.yml）。")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def orgs_load(path: str) -> None:
+    import yaml
+
+    from hotline.cases.errors import InvalidInput
+    from hotline.cases.organisations import load
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except yaml.YAMLError as error:
+        raise click.ClickException(f"{path} 不是合法的 YAML：{error}") from error
+    try:
+        with _sessions(Settings.from_env()).begin() as session:
+            report = load(session, data)
+    except InvalidInput as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"已导入：地区 {report.areas} 个，单位 {report.organisations} 个，调解员 {report.mediators} 名。")
+    if report.new_accounts:
+        click.echo("新建账号尚无密码，需先设置才能登录：", err=True)
+        for name in report.new_accounts:
+            click.echo(f"  hotline user set-password {name}", err=True)
+
+
+@orgs.command("list", help="列出单位及其上级。")
+def orgs_list() -> None:
+    from sqlalchemy import select
+
+    from hotline.cases.lifecycle import TIER_NAMES
+    from hotline.cases.models import Organisation
+
+    with _sessions(Settings.from_env())() as session:
+        for org in session.execute(select(Organisation).order_by(Organisation.id)).scalars():
+            parent = org.parent.code if org.parent else "—"
+            click.echo(f"{org.code}\t{org.name}\t{TIER_NAMES.get(org.tier, '—')}\t上级：{parent}")
+
+
+@main.group(help="定时任务（可在多个实例上同时运行，数据库锁保证同一时间只有一个在执行）。")
+def jobs() -> None:
+    pass
+
+
+@jobs.command("run-deadlines", help="检查办理期限：超期案件升级到上一级，已在最高层级的标记超期。")
+@click.option("--every", type=float, default=0, help="每隔多少秒运行一次；默认只运行一次。")
+@click.option("--times", type=int, default=0, help="与 --every 一起使用：运行多少次后退出（0 表示一直运行）。")
+def jobs_run_deadlines(every: float, times: int) -> None:
+    import time
+
+    from hotline.cases.deadlines import run_deadlines
+
+    settings = Settings.from_env()
+    sessions = _sessions(settings)
+    runs = 0
+    while True:
+        result = run_deadlines(sessions, deadline_hours=settings.deadline_hours)
+        runs += 1
+        if not result.ran:
+            click.echo("另一个实例正在运行期限检查，本次跳过。", err=True)
+        else:
+            click.echo(f"期限检查完成：升级 {len(result.escalated)} 件，标记超期 {len(result.flagged)} 件，"
+                       f"失败 {len(result.failed)} 件。", err=True)
+            for number in result.escalated:
+                click.echo(f"escalated\t{number}")
+            for number in result.flagged:
+                click.echo(f"overdue\t{number}")
+        if every <= 0 or (times and runs >= times):
+            break
+        time.sleep(every)
+    if result.failed:
+        sys.exit(1)
 
 if __name__ == "__main__":
     main()

@@ -1,8 +1,23 @@
 """The case service: models, the closed-loop lifecycle, the queue and accounts."""
 from hotline.cases.lifecycle import QUEUE_STATUSES, STATUS_NAMES, TRANSITIONS, WARNING_NAMES, TransitionError
-from hotline.cases.models import Base, Case, CaseEvent, CaseMessage, InboundMessage, User
+from hotline.cases.models import (
+    ApiToken,
+    Area,
+    Base,
+    Case,
+    CaseDocument,
+    CaseEvent,
+    CaseGroup,
+    CaseMessage,
+    CaseParty,
+    InboundMessage,
+    JobLock,
+    Organisation,
+    User,
+)
 
 __all__ = [
-    "Base", "Case", "CaseEvent", "CaseMessage", "InboundMessage", "User",
+    "ApiToken", "Area", "Base", "Case", "CaseDocument", "CaseEvent", "CaseGroup", "CaseMessage", "CaseParty",
+    "InboundMessage", "JobLock", "Organisation", "User",
     "QUEUE_STATUSES", "STATUS_NAMES", "TRANSITIONS", "WARNING_NAMES", "TransitionError",
 ]

@@ -1,7 +1,7 @@
 """The six-step closed loop as explicit states; the allowed transitions live here only."""
 from __future__ import annotations
 
-from typing import Dict, FrozenSet
+from typing import Dict, FrozenSet, Optional
 
 # 信息上报 → 核实立案 → 分流交办 → 跟踪处理 → 事件反馈 → 考核评价 → 结案
 STATUS_NAMES: Dict[str, str] = {
@@ -30,9 +30,68 @@ TRANSITIONS: Dict[str, FrozenSet[str]] = {
 
 # Waiting for a mediator to pick the case up.
 QUEUE_STATUSES = frozenset({"reported", "registered", "assigned", "reopened"})
+# Still being worked on: the deadline is live and the case can be overdue or escalated.
+OPEN_STATUSES = QUEUE_STATUSES | {"in_progress"}
 
 WARNING_RANK = {"orange": 3, "red": 2, "yellow": 1, None: 0}
 WARNING_NAMES = {"orange": "橙色预警", "red": "红色预警", "yellow": "黄色预警", None: "无"}
+
+# Tiers from the bottom up (小事不出村、大事不出镇、矛盾不上交): escalation goes one step right.
+TIERS = ("village", "town", "city")
+TIER_NAMES = {"village": "村（社区）", "town": "镇（街道）", "city": "县（市）级", None: "未定"}
+
+URGENCY_NAMES = {"emergency": "紧急", "general": "一般", "complex": "复杂"}
+
+# Where a case can leave our hands for (已转办). Keys are what the API takes.
+TRANSFER_DESTINATIONS = {
+    "110": "110公安机关",
+    "12348": "12348公共法律服务热线",
+    "12315": "12315消费者投诉举报平台",
+    "court": "人民法院（诉调对接）",
+    "arbitration": "仲裁机构",
+    "labor_arbitration": "劳动人事争议仲裁委员会",
+    "administrative": "行政复议或行政裁决机关",
+}
+
+# Resolution (事件反馈): the outcome, and when mediation failed, the path the citizen is steered to (双流向).
+OUTCOMES = {"success": "调解成功", "failed": "调解不成"}
+NEXT_PATHS = {"court": "向人民法院起诉", "arbitration": "申请仲裁", "administrative": "申请行政复议或行政裁决"}
+# The mediator's case subsidy by difficulty (DOMAIN.md: general 100, difficult 200, major 300 yuan).
+DIFFICULTIES = {"general": "一般", "difficult": "疑难", "major": "重大"}
+DIFFICULTY_SUBSIDY = {"general": 100, "difficult": 200, "major": 300}
+
+PARTY_ROLES = {"applicant": "申请人", "respondent": "被申请人", "other": "其他当事人"}
+DOCUMENT_KINDS = {"agreement": "调解协议书", "record": "调解笔录", "evidence": "证据材料", "other": "其他材料"}
+
+# What each audit entry's action means, for people reading the trail.
+ACTION_NAMES = {
+    "open": "登记",
+    "transition": "状态变更",
+    "register": "核实立案",
+    "assign": "分流交办",
+    "claim": "认领",
+    "release": "退回队列",
+    "transfer": "转办",
+    "escalate": "升级",
+    "overdue": "超期",
+    "resolve": "办结反馈",
+    "evaluate": "考核评价",
+    "close": "结案",
+    "reopen": "重新办理",
+    "warning_raise": "预警升级",
+    "warning_lower": "预警降级",
+    "warning_lift": "解除预警",
+    "group_join": "并入群体性纠纷",
+    "party_add": "添加当事人",
+    "document_add": "添加材料",
+}
+
+
+def tier_above(tier: Optional[str]) -> Optional[str]:
+    """The next tier up, or None at the top (and for cases outside mediation)."""
+    if tier not in TIERS or tier == TIERS[-1]:
+        return None
+    return TIERS[TIERS.index(tier) + 1]
 
 
 class TransitionError(ValueError):

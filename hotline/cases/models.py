@@ -11,13 +11,20 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
+
+# Statuses in which a case is still being worked on: it has a live deadline and can be overdue.
+OPEN_STATUS_SQL = "status IN ('reported', 'registered', 'assigned', 'in_progress', 'reopened')"
+# Waiting for a mediator (lifecycle.QUEUE_STATUSES) and nobody holds it.
+QUEUE_SQL = "assignee_id IS NULL AND status IN ('assigned', 'registered', 'reopened', 'reported')"
 
 
 def utcnow() -> dt.datetime:
@@ -36,6 +43,48 @@ class User(Base):
     role = Column(String(16), nullable=False)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
+    # Where a mediator works and what they know best (loaded from the organisations file).
+    organisation_id = Column(Integer, ForeignKey("organisations.id"))
+    specialisms = Column(JSON, nullable=False, default=list)
+
+    organisation = relationship("Organisation", lazy="selectin", foreign_keys=[organisation_id])
+
+
+class Area(Base):
+    """A place in the county: the county itself, towns and streets, villages and communities."""
+
+    __tablename__ = "areas"
+    id = Column(Integer, primary_key=True)
+    code = Column(String(64), nullable=False, unique=True)
+    name = Column(String(128), nullable=False)
+    kind = Column(String(16), nullable=False)  # county | town | street | village | community
+    parent_id = Column(Integer, ForeignKey("areas.id"))
+    # Other names people use for the place (小区 names, old names), matched in a case's location.
+    aliases = Column(JSON, nullable=False, default=list)
+
+    parent = relationship("Area", remote_side=[id], lazy="selectin")
+
+
+class Organisation(Base):
+    """A body that handles disputes: a mediation room or centre at a tier, or a specialist committee."""
+
+    __tablename__ = "organisations"
+    id = Column(Integer, primary_key=True)
+    code = Column(String(64), nullable=False, unique=True)
+    name = Column(String(128), nullable=False)
+    kind = Column(String(32), nullable=False)  # mediation | committee | arbitration | consumer
+    tier = Column(String(16))  # village | town | city
+    area_id = Column(Integer, ForeignKey("areas.id"))
+    # Where a case goes when this body's deadline passes or its mediator escalates.
+    parent_id = Column(Integer, ForeignKey("organisations.id"))
+    # Routes of the triage record this body accepts besides its tier (e.g. committee:medical).
+    routes = Column(JSON, nullable=False, default=list)
+    specialisms = Column(JSON, nullable=False, default=list)
+    phone = Column(String(32))
+    address = Column(String(255))
+
+    area = relationship("Area", lazy="selectin")
+    parent = relationship("Organisation", remote_side=[id], lazy="selectin")
 
 
 class Case(Base):
@@ -70,15 +119,122 @@ class Case(Base):
     assignee_id = Column(Integer, ForeignKey("users.id"))
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    # 3 orange, 2 red, 1 yellow, 0 none: kept beside warning_level so the queue's order is an index scan.
+    warning_rank = Column(SmallInteger, nullable=False, default=0)
+    organisation_id = Column(Integer, ForeignKey("organisations.id"))
+    # Collective disputes: the other side and the place, normalised for matching.
+    respondent = Column(String(255))
+    respondent_key = Column(String(255))
+    place_key = Column(String(255))
+    people_count = Column(Integer)
+    group_id = Column(Integer, ForeignKey("case_groups.id"))
+    # Set by the deadline job when it found the case overdue and could not escalate it further.
+    overdue_flagged_at = Column(DateTime)
+    escalations = Column(Integer, nullable=False, default=0)
+    transferred_to = Column(String(32))
+    # Outcome (事件反馈) and evaluation (考核评价).
+    outcome = Column(String(16))  # success | failed
+    agreement = Column(Text)
+    next_path = Column(String(16))  # court | arbitration | administrative
+    difficulty = Column(String(16))  # general | difficult | major
+    resolved_at = Column(DateTime)
+    rating = Column(SmallInteger)
+    evaluation = Column(Text)
+    closed_at = Column(DateTime)
 
     assignee = relationship("User", lazy="joined")
+    organisation = relationship("Organisation", lazy="selectin")
+    group = relationship("CaseGroup", lazy="selectin", back_populates="members")
     events = relationship("CaseEvent", order_by="CaseEvent.id", back_populates="case")
     messages = relationship("CaseMessage", order_by="CaseMessage.id", back_populates="case")
+    parties = relationship("CaseParty", order_by="CaseParty.id", back_populates="case")
+    documents = relationship("CaseDocument", order_by="CaseDocument.id", back_populates="case")
 
     __table_args__ = (
         Index("ix_cases_queue", "status", "assignee_id", "deadline_at"),
         Index("ix_cases_sender", "channel", "sender_id"),
+        # The queue page: unclaimed cases by level, then deadline (a partial index, small and ordered).
+        Index("ix_cases_queue_order", text("warning_rank DESC"), "deadline_at", "id",
+              postgresql_where=text(QUEUE_SQL), sqlite_where=text(QUEUE_SQL)),
+        # The deadline job and the overdue filter look only at cases still being worked on.
+        Index("ix_cases_open_deadline", "deadline_at",
+              postgresql_where=text(OPEN_STATUS_SQL), sqlite_where=text(OPEN_STATUS_SQL)),
+        Index("ix_cases_assignee", "assignee_id", "status"),
+        Index("ix_cases_group_place", "dispute_type", "place_key", "created_at"),
+        Index("ix_cases_group_respondent", "dispute_type", "respondent_key", "created_at"),
+        Index("ix_cases_group", "group_id"),
+        Index("ix_cases_organisation", "organisation_id", "status"),
     )
+
+
+class CaseGroup(Base):
+    """A collective dispute: cases about the same respondent or place and dispute type."""
+
+    __tablename__ = "case_groups"
+    id = Column(Integer, primary_key=True)
+    dispute_type = Column(String(32), nullable=False)
+    respondent = Column(String(255))
+    place = Column(String(255))
+    head_count = Column(Integer, nullable=False, default=0)
+    warning_level = Column(String(8))
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+    members = relationship("Case", order_by="Case.id", back_populates="group", lazy="select")
+
+
+class CaseParty(Base):
+    """A party to the dispute: the applicant (申请人), the respondent (被申请人), or another person."""
+
+    __tablename__ = "case_parties"
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id"), nullable=False, index=True)
+    role = Column(String(16), nullable=False)  # applicant | respondent | other
+    name = Column(String(255), nullable=False)
+    phone = Column(String(32))
+    note = Column(Text)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    case = relationship("Case", back_populates="parties")
+
+
+class CaseDocument(Base):
+    """A document in the case file: the agreement, a mediation record, evidence described in text."""
+
+    __tablename__ = "case_documents"
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id"), nullable=False, index=True)
+    kind = Column(String(16), nullable=False)  # agreement | record | evidence | other
+    title = Column(String(255), nullable=False)
+    body = Column(Text, nullable=False, default="")
+    created_by = Column(String(128), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    case = relationship("Case", back_populates="documents")
+
+
+class ApiToken(Base):
+    """A bearer token for a system (with a role) or acting as one person; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+    id = Column(Integer, primary_key=True)
+    name = Column(String(64), nullable=False, unique=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    role = Column(String(16))
+    user_id = Column(Integer, ForeignKey("users.id"))
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    revoked_at = Column(DateTime)
+
+    user = relationship("User", lazy="joined")
+
+
+class JobLock(Base):
+    """A lease on a timed job where the database has no advisory locks (SQLite)."""
+
+    __tablename__ = "job_locks"
+    name = Column(String(64), primary_key=True)
+    holder = Column(String(128))
+    expires_at = Column(DateTime)
 
 
 class CaseEvent(Base):
@@ -93,6 +249,8 @@ class CaseEvent(Base):
     from_status = Column(String(16))
     to_status = Column(String(16))
     note = Column(Text)
+    # What else changed: levels, organisation, assignee, group (never rewritten: triggers refuse it).
+    detail = Column(JSON)
 
     case = relationship("Case", back_populates="events")
 

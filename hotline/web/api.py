@@ -1,15 +1,543 @@
-"""The JSON API for systems and scripts (grows with the case service)."""
+"""The JSON API for systems, scripts and the console: cases, the queue, and the case operations.
+
+Views only parse input, call `hotline.cases.service` and shape the answer;
+each request that changes something is one transaction, committed at the
+end or rolled back whole. The OpenAPI document (hotline/web/openapi.py)
+describes every route here.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
-from sqlalchemy import text
+import datetime as dt
+import logging
+import uuid
+from typing import Any, Callable, Dict, List, Optional
 
-from hotline.web import db
+from flask import Blueprint, Response, g, jsonify, request, url_for
+from sqlalchemy import select, text
+from werkzeug.exceptions import HTTPException
 
+from hotline.cases import service
+from hotline.cases.errors import AlreadyClaimed, CaseError, CaseNotFound, Conflict, InvalidInput, PermissionDenied
+from hotline.cases.lifecycle import (
+    ACTION_NAMES,
+    DIFFICULTIES,
+    DIFFICULTY_SUBSIDY,
+    DOCUMENT_KINDS,
+    NEXT_PATHS,
+    OUTCOMES,
+    PARTY_ROLES,
+    STATUS_NAMES,
+    TIER_NAMES,
+    TRANSFER_DESTINATIONS,
+    URGENCY_NAMES,
+    WARNING_NAMES,
+    TransitionError,
+)
+from hotline.cases.models import Case, CaseGroup, Organisation, utcnow
+from hotline.triage import DISPUTE_TYPES, build_record
+from hotline.triage.taxonomy import INTENTS, LINES
+from hotline.web import db, settings
+from hotline.web.auth import api_auth
+from hotline.web.errors import json_error
+
+logger = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_TEXT = 5000
+ERROR_STATUS = {
+    CaseNotFound: 404,
+    AlreadyClaimed: 409,
+    Conflict: 409,
+    PermissionDenied: 403,
+    InvalidInput: 422,
+}
+
+
+class BadRequest(CaseError):
+    code = "invalid_parameter"
+
+
+# --- shaping ----------------------------------------------------------------------
+
+
+def iso(moment: Optional[dt.datetime]) -> Optional[str]:
+    """Naive UTC (how we store) as ISO 8601 with Z."""
+    return None if moment is None else moment.replace(microsecond=0).isoformat() + "Z"
+
+
+def _named(code: Optional[str], names: Dict[str, str]) -> Optional[Dict[str, str]]:
+    return None if code is None else {"code": code, "name": names.get(code, code)}
+
+
+def case_summary(case: Case, now: dt.datetime) -> Dict[str, Any]:
+    group = case.group
+    return {
+        "number": case.number,
+        "status": case.status,
+        "status_name": STATUS_NAMES[case.status],
+        "warning_level": case.warning_level,
+        "warning_name": WARNING_NAMES[case.warning_level],
+        "dispute_type": _named(case.dispute_type, DISPUTE_TYPES),
+        "description": case.description,
+        "location": case.location,
+        "line": case.line,
+        "channel": case.channel,
+        "urgency": case.urgency,
+        "urgency_name": URGENCY_NAMES.get(case.urgency, case.urgency),
+        "deadline_at": iso(case.deadline_at),
+        "overdue": service.is_overdue(case, now),
+        "escalations": case.escalations or 0,
+        "route": {"to": case.route_to, "reason": case.route_reason},
+        "tier": case.tier,
+        "tier_name": TIER_NAMES.get(case.tier, case.tier),
+        "committee": case.committee,
+        "organisation": None if case.organisation is None else
+        {"code": case.organisation.code, "name": case.organisation.name},
+        "assignee": None if case.assignee is None else
+        {"username": case.assignee.username, "display_name": case.assignee.display_name},
+        "respondent": case.respondent,
+        "people_count": case.people_count,
+        "group": None if group is None else
+        {"id": group.id, "head_count": group.head_count, "warning_level": group.warning_level},
+        "transferred_to": case.transferred_to,
+        "outcome": _named(case.outcome, OUTCOMES),
+        "difficulty": _named(case.difficulty, DIFFICULTIES),
+        "next_path": _named(case.next_path, NEXT_PATHS),
+        "created_at": iso(case.created_at),
+        "updated_at": iso(case.updated_at),
+    }
+
+
+def case_detail(case: Case, now: dt.datetime) -> Dict[str, Any]:
+    body = case_summary(case, now)
+    members = service.group_members(db(), case)
+    if body["group"] is not None:
+        body["group"]["members"] = [
+            {"number": m.number, "status": m.status, "warning_level": m.warning_level,
+             "people_count": m.people_count, "location": m.location, "respondent": m.respondent}
+            for m in members
+        ]
+    body.update({
+        "triage": case.triage,
+        "risk_signals": list(case.risk_signals or []),
+        "pii_consent": case.pii_consent,
+        "contact_phone": case.contact_phone if case.pii_consent else None,
+        "agreement": case.agreement,
+        "subsidy_yuan": DIFFICULTY_SUBSIDY.get(case.difficulty) if case.difficulty else None,
+        "rating": case.rating,
+        "evaluation": case.evaluation,
+        "resolved_at": iso(case.resolved_at),
+        "closed_at": iso(case.closed_at),
+        "messages": [{"sender": m.sender, "text": m.text, "at": iso(m.at)} for m in case.messages],
+        "events": [
+            {"at": iso(e.at), "actor": e.actor, "action": e.action, "action_name": ACTION_NAMES.get(e.action, e.action),
+             "from_status": e.from_status, "to_status": e.to_status, "note": e.note, "detail": e.detail}
+            for e in case.events
+        ],
+        "parties": [{"role": p.role, "role_name": PARTY_ROLES[p.role], "name": p.name,
+                     "phone": p.phone if case.pii_consent else None} for p in case.parties],
+        "documents": [{"kind": d.kind, "kind_name": DOCUMENT_KINDS[d.kind], "title": d.title, "body": d.body,
+                       "created_by": d.created_by, "created_at": iso(d.created_at)} for d in case.documents],
+        "allowed_transitions": service.allowed_next(case),
+    })
+    return body
+
+
+# --- plumbing ---------------------------------------------------------------------
+
+
+def _body() -> Dict[str, Any]:
+    if not request.data:
+        return {}
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise BadRequest("请求体应是 JSON 对象。", "invalid_json")
+    return payload
+
+
+def _string(payload: Dict[str, Any], key: str, *, required: bool = False, limit: int = 2000) -> Optional[str]:
+    value = payload.get(key)
+    if value is None or (isinstance(value, str) and not value.strip() and not required):
+        if required:
+            raise BadRequest(f"缺少字段 {key}。", "missing_field")
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise BadRequest(f"字段 {key} 应是非空字符串。", "invalid_field")
+    if len(value) > limit:
+        raise BadRequest(f"字段 {key} 太长（不超过 {limit} 字）。", "invalid_field")
+    return value.strip()
+
+
+def _error_response(error: Exception):
+    if isinstance(error, TransitionError):
+        before = STATUS_NAMES.get(error.from_status, error.from_status)
+        after = STATUS_NAMES.get(error.to_status, error.to_status)
+        return json_error(409, "invalid_transition", f"案件当前为“{before}”，不能变为“{after}”。")
+    if isinstance(error, BadRequest):
+        return json_error(400, error.code, error.message)
+    status = next((s for cls, s in ERROR_STATUS.items() if isinstance(error, cls)), 400)
+    return json_error(status, error.code, error.message)
+
+
+def _write(operation: Callable[[], Any]):
+    """Run a change and commit it; on any error roll all of it back (the error handlers answer)."""
+    session = db()
+    try:
+        result = operation()
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return result
+
+
+@bp.errorhandler(CaseError)
+@bp.errorhandler(TransitionError)
+def _case_error(error: Exception):
+    db().rollback()
+    return _error_response(error)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    messages = {404: "没有这个接口。", 405: "这个接口不支持该请求方法。", 413: "请求体太大。"}
+    return json_error(error.code or 500, error.name.lower().replace(" ", "_"),
+                      messages.get(error.code, error.description or "请求无法处理。"))
+
+
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception):
+    db().rollback()
+    logger.exception("API %s %s failed; the transaction was rolled back, nothing was saved", request.method,
+                     request.path)
+    return json_error(500, "internal_error", "服务器内部错误，操作没有保存，请稍后重试。")
+
+
+@bp.app_errorhandler(404)
+def _not_found(error):
+    # Unknown URLs under /api answer in JSON too; others keep Flask's page.
+    if request.path.startswith("/api/"):
+        return json_error(404, "not_found", "没有这个接口。")
+    return error
+
+
+@bp.app_errorhandler(405)
+def _not_allowed(error):
+    if request.path.startswith("/api/"):
+        return json_error(405, "method_not_allowed", "这个接口不支持该请求方法。")
+    return error
+
+
+def _case_or_404(number: str) -> Case:
+    return service.get_case(db(), number)
+
+
+def _reply(case, status: int = 200):
+    """The case as it now stands (`case` may be the Case or its number)."""
+    db().expire_all()
+    fresh = service.load_for_file(db(), case if isinstance(case, str) else case.number)
+    response = jsonify(case_detail(fresh, utcnow()))
+    response.status_code = status
+    return response
+
+
+# --- routes -----------------------------------------------------------------------
 
 
 @bp.get("/health")
 def health():
     db().execute(text("SELECT 1"))
     return jsonify({"status": "ok", "database": "ok"})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from hotline.web.openapi import spec
+
+    return jsonify(spec(request.host_url.rstrip("/")))
+
+
+def _int_arg(name: str, default: Optional[int], low: int, high: int) -> Optional[int]:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"参数 {name} 应为整数。") from None
+    if not low <= value <= high:
+        raise BadRequest(f"参数 {name} 应在 {low} 到 {high} 之间。")
+    return value
+
+
+def _choice_arg(name: str, choices) -> Optional[str]:
+    value = request.args.get(name) or None
+    if value is not None and value not in choices:
+        raise BadRequest(f"参数 {name} 应为 {', '.join(choices)} 之一。")
+    return value
+
+
+def _organisation_id(code: Optional[str]) -> Optional[int]:
+    if not code:
+        return None
+    found = db().execute(select(Organisation.id).where(Organisation.code == code)).scalar_one_or_none()
+    if found is None:
+        raise BadRequest(f"没有代码为 {code} 的单位。")
+    return found
+
+
+@bp.get("/queue")
+@api_auth
+def get_queue():
+    limit = _int_arg("limit", 50, 1, service.MAX_PAGE)
+    org_id = _organisation_id(request.args.get("organisation"))
+    dispute_type = _choice_arg("dispute_type", DISPUTE_TYPES)
+    session = db()
+    items = service.queue(session, limit, organisation_id=org_id, dispute_type=dispute_type)
+    total = service.queue_size(session, organisation_id=org_id, dispute_type=dispute_type)
+    now = utcnow()
+    return jsonify({"total": min(total, service.QUEUE_COUNT_CAP), "total_exact": total <= service.QUEUE_COUNT_CAP,
+                    "items": [case_summary(c, now) for c in items]})
+
+
+@bp.post("/queue/claim-next")
+@api_auth
+def claim_next():
+    payload = _body()
+    org_id = _organisation_id(_string(payload, "organisation"))
+    dispute_type = _string(payload, "dispute_type")
+    if dispute_type is not None and dispute_type not in DISPUTE_TYPES:
+        raise BadRequest("dispute_type 不是纠纷类型代码。", "invalid_field")
+    case = _write(lambda: service.claim_next(db(), g.actor, organisation_id=org_id, dispute_type=dispute_type))
+    if case is None:
+        return json_error(404, "queue_empty", "待办队列中没有可认领的案件。")
+    return _reply(case)
+
+
+@bp.get("/cases")
+@api_auth
+def list_cases():
+    overdue_raw = _choice_arg("overdue", ("true", "false", "1", "0"))
+    filters = service.CaseFilters(
+        status=_choice_arg("status", STATUS_NAMES),
+        warning_level=_choice_arg("warning_level", ("orange", "red", "yellow", "none")),
+        dispute_type=_choice_arg("dispute_type", DISPUTE_TYPES),
+        assignee=request.args.get("assignee") or None,
+        overdue=None if overdue_raw is None else overdue_raw in ("true", "1"),
+        organisation=request.args.get("organisation") or None,
+        group_id=_int_arg("group", None, 1, 2**31 - 1),
+    )
+    limit = _int_arg("limit", 50, 1, service.MAX_PAGE)
+    cursor = _int_arg("cursor", None, 1, 2**31 - 1)
+    now = utcnow()
+    cases = service.list_cases(db(), filters, limit=limit, before_id=cursor, now=now)
+    next_cursor = str(cases[-1].id) if len(cases) == limit else None
+    return jsonify({"items": [case_summary(c, now) for c in cases], "next_cursor": next_cursor})
+
+
+@bp.post("/cases")
+@api_auth
+def create_case():
+    payload = _body()
+    text_ = _string(payload, "text", required=True, limit=MAX_TEXT)
+    line = payload.get("line")
+    if line is not None and str(line) not in LINES:
+        raise BadRequest(f"line 应为 {', '.join(LINES)} 之一，或不填。", "invalid_field")
+    triage = payload.get("triage")
+    if triage is not None:
+        if not isinstance(triage, dict) or not isinstance(triage.get("route", {}), dict):
+            raise BadRequest("triage 应是分诊记录对象（见 TAXONOMY.md）。", "invalid_field")
+    else:
+        dispute_type = _string(payload, "dispute_type")
+        if dispute_type is not None and dispute_type not in DISPUTE_TYPES:
+            raise BadRequest("dispute_type 不是纠纷类型代码。", "invalid_field")
+        intent = _string(payload, "intent") or "report_dispute"
+        if intent not in INTENTS:
+            raise BadRequest("intent 不是意图代码。", "invalid_field")
+        triage = build_record(text_, {"name": intent, "confidence": 1.0},
+                              {"code": dispute_type, "confidence": 1.0} if dispute_type else None,
+                              line=str(line) if line is not None else None)
+    people = payload.get("people_count")
+    if people is not None and (not isinstance(people, int) or isinstance(people, bool) or people < 1):
+        raise BadRequest("people_count 应为正整数。", "invalid_field")
+    transcript = payload.get("transcript") or []
+    if not isinstance(transcript, list) or not all(
+            isinstance(t, dict) and t.get("sender") in ("citizen", "bot", "mediator", "system")
+            and isinstance(t.get("text"), str) for t in transcript):
+        raise BadRequest("transcript 应是 {sender, text} 列表，sender 为 citizen、bot、mediator 或 system。",
+                         "invalid_field")
+    consent = payload.get("pii_consent", False)
+    if not isinstance(consent, bool):
+        raise BadRequest("pii_consent 应为 true 或 false。", "invalid_field")
+    key = request.headers.get("Idempotency-Key") or _string(payload, "intake_key", limit=200)
+    intake_key = f"api:{key}" if key else f"api:{uuid.uuid4().hex}"
+    case, created = _write(lambda: service.open_case(
+        db(), g.actor, text=text_, triage=triage, intake_key=intake_key,
+        channel=_string(payload, "channel", limit=16) or "api", sender_id=_string(payload, "sender_id", limit=128),
+        location=_string(payload, "location", limit=255), contact_phone=_string(payload, "contact_phone", limit=32),
+        pii_consent=consent, transcript=[(t["sender"], t["text"]) for t in transcript],
+        deadline_hours=settings().deadline_hours, respondent=_string(payload, "respondent", limit=255),
+        people_count=people))
+    response = _reply(case, 201 if created else 200)
+    response.headers["Location"] = url_for("api.get_case", number=case.number)
+    return response
+
+
+@bp.get("/cases/<number>")
+@api_auth
+def get_case(number: str):
+    return jsonify(case_detail(service.load_for_file(db(), number), utcnow()))
+
+
+@bp.get("/cases/<number>/file")
+@api_auth
+def case_file(number: str):
+    from hotline.web.console import render_case_file
+
+    service.get_case(db(), number)  # an unknown number answers in JSON like every other route
+    return Response(render_case_file(number), mimetype="text/html")
+
+
+@bp.post("/cases/<number>/claim")
+@api_auth
+def claim(number: str):
+    return _reply(_write(lambda: service.claim(db(), number, g.actor)))
+
+
+@bp.post("/cases/<number>/release")
+@api_auth
+def release(number: str):
+    payload = _body()
+    return _reply(_write(lambda: service.release(db(), _case_or_404(number), g.actor, _string(payload, "note"))))
+
+
+@bp.post("/cases/<number>/register")
+@api_auth
+def register(number: str):
+    payload = _body()
+    return _reply(_write(lambda: service.register(db(), _case_or_404(number), g.actor, _string(payload, "note"))))
+
+
+@bp.post("/cases/<number>/assign")
+@api_auth
+def assign(number: str):
+    payload = _body()
+    return _reply(_write(lambda: service.assign(db(), _case_or_404(number), g.actor, _string(payload, "organisation"),
+                                                _string(payload, "note"))))
+
+
+@bp.post("/cases/<number>/transfer")
+@api_auth
+def transfer(number: str):
+    payload = _body()
+    to = _string(payload, "to", required=True, limit=80)
+    return _reply(_write(lambda: service.transfer(db(), _case_or_404(number), g.actor, to, _string(payload, "reason"),
+                                                  deadline_hours=settings().deadline_hours)))
+
+
+@bp.post("/cases/<number>/escalate")
+@api_auth
+def escalate(number: str):
+    payload = _body()
+    return _reply(_write(lambda: service.escalate(db(), _case_or_404(number), g.actor, _string(payload, "reason"),
+                                                  deadline_hours=settings().deadline_hours)))
+
+
+@bp.post("/cases/<number>/resolve")
+@api_auth
+def resolve(number: str):
+    payload = _body()
+    return _reply(_write(lambda: service.resolve(
+        db(), _case_or_404(number), g.actor, outcome=_string(payload, "outcome", required=True),
+        difficulty=_string(payload, "difficulty", required=True), agreement=_string(payload, "agreement", limit=20000),
+        next_path=_string(payload, "next_path"), note=_string(payload, "note"))))
+
+
+@bp.post("/cases/<number>/evaluate")
+@api_auth
+def evaluate(number: str):
+    payload = _body()
+    return _reply(_write(lambda: service.evaluate(db(), _case_or_404(number), g.actor, payload.get("rating"),
+                                                  _string(payload, "comment"))))
+
+
+@bp.post("/cases/<number>/close")
+@api_auth
+def close(number: str):
+    payload = _body()
+    return _reply(_write(lambda: service.close(db(), _case_or_404(number), g.actor, _string(payload, "note"))))
+
+
+@bp.post("/cases/<number>/reopen")
+@api_auth
+def reopen(number: str):
+    payload = _body()
+    return _reply(_write(lambda: service.reopen(db(), _case_or_404(number), g.actor, _string(payload, "reason"),
+                                                deadline_hours=settings().deadline_hours)))
+
+
+@bp.post("/cases/<number>/warning-level")
+@api_auth
+def warning_level(number: str):
+    payload = _body()
+    if "level" not in payload:
+        raise BadRequest("缺少字段 level（orange、red、yellow，或 null 表示解除）。", "missing_field")
+    level = payload["level"]
+    return _reply(_write(lambda: service.set_warning_level(db(), _case_or_404(number), g.actor, level,
+                                                           _string(payload, "reason"))))
+
+
+@bp.post("/cases/<number>/parties")
+@api_auth
+def add_party(number: str):
+    payload = _body()
+    _write(lambda: service.add_party(
+        db(), _case_or_404(number), g.actor, _string(payload, "role", required=True),
+        _string(payload, "name", required=True, limit=255), _string(payload, "phone", limit=32),
+        _string(payload, "note")))
+    return _reply(number, 201)
+
+
+@bp.post("/cases/<number>/documents")
+@api_auth
+def add_document(number: str):
+    payload = _body()
+    _write(lambda: service.add_document(
+        db(), _case_or_404(number), g.actor, _string(payload, "kind", required=True),
+        _string(payload, "title", required=True, limit=255), _string(payload, "body", limit=50000) or ""))
+    return _reply(number, 201)
+
+
+@bp.get("/groups/<int:group_id>")
+@api_auth
+def get_group(group_id: int):
+    group = db().get(CaseGroup, group_id)
+    if group is None:
+        return json_error(404, "group_not_found", "没有这个群体性纠纷。")
+    now = utcnow()
+    members = service.list_cases(db(), service.CaseFilters(group_id=group_id), limit=service.MAX_PAGE, now=now)
+    return jsonify({"id": group.id, "dispute_type": _named(group.dispute_type, DISPUTE_TYPES),
+                    "respondent": group.respondent, "place": group.place, "head_count": group.head_count,
+                    "warning_level": group.warning_level, "created_at": iso(group.created_at),
+                    "members": [case_summary(c, now) for c in reversed(members)]})
+
+
+@bp.get("/organisations")
+@api_auth
+def organisations():
+    rows: List[Organisation] = list(db().execute(select(Organisation).order_by(Organisation.id)).scalars())
+    return jsonify({"items": [
+        {"code": o.code, "name": o.name, "kind": o.kind, "tier": o.tier,
+         "area": o.area.name if o.area else None, "parent": o.parent.code if o.parent else None,
+         "routes": list(o.routes or []), "specialisms": list(o.specialisms or [])} for o in rows]})
+
+
+@bp.get("/meta")
+def meta():
+    """The codes the API takes, with their Chinese names (for forms and scripts)."""
+    return jsonify({
+        "statuses": STATUS_NAMES, "warning_levels": {k: v for k, v in WARNING_NAMES.items() if k},
+        "dispute_types": DISPUTE_TYPES, "transfer_destinations": TRANSFER_DESTINATIONS, "outcomes": OUTCOMES,
+        "next_paths": NEXT_PATHS, "difficulties": DIFFICULTIES, "party_roles": PARTY_ROLES,
+        "document_kinds": DOCUMENT_KINDS,
+    })

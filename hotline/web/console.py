@@ -1,4 +1,4 @@
-"""The mediator console: sign-in, the queue, and one case's file."""
+"""The mediator console: sign-in, the queue, one case's file, and the buttons that move a case along."""
 from __future__ import annotations
 
 import functools
@@ -7,14 +7,32 @@ import secrets
 from typing import Callable
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from sqlalchemy import select
 
+from hotline.cases import service
 from hotline.cases.accounts import authenticate
-from hotline.cases.lifecycle import STATUS_NAMES, WARNING_NAMES
-from hotline.cases.models import User, utcnow
+from hotline.cases.actors import person
+from hotline.cases.errors import CaseError
+from hotline.cases.lifecycle import (
+    ACTION_NAMES,
+    DIFFICULTIES,
+    DIFFICULTY_SUBSIDY,
+    DOCUMENT_KINDS,
+    NEXT_PATHS,
+    OUTCOMES,
+    PARTY_ROLES,
+    STATUS_NAMES,
+    TIER_NAMES,
+    TRANSFER_DESTINATIONS,
+    URGENCY_NAMES,
+    WARNING_NAMES,
+    TransitionError,
+)
+from hotline.cases.models import Case, Organisation, User, utcnow
 from hotline.cases.service import CaseNotFound, get_case, queue
 from hotline.timeutil import to_local
 from hotline.triage import DISPUTE_TYPES
-from hotline.web import db
+from hotline.web import db, settings
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 STAFF_ROLES = ("mediator", "operator", "admin")
@@ -53,6 +71,17 @@ def _helpers():
         "STATUS_NAMES": STATUS_NAMES,
         "WARNING_NAMES": WARNING_NAMES,
         "DISPUTE_TYPES": DISPUTE_TYPES,
+        "TIER_NAMES": TIER_NAMES,
+        "URGENCY_NAMES": URGENCY_NAMES,
+        "ACTION_NAMES": ACTION_NAMES,
+        "OUTCOMES": OUTCOMES,
+        "NEXT_PATHS": NEXT_PATHS,
+        "DIFFICULTIES": DIFFICULTIES,
+        "DIFFICULTY_SUBSIDY": DIFFICULTY_SUBSIDY,
+        "PARTY_ROLES": PARTY_ROLES,
+        "DOCUMENT_KINDS": DOCUMENT_KINDS,
+        "TRANSFER_DESTINATIONS": TRANSFER_DESTINATIONS,
+        "is_overdue": service.is_overdue,
         "current_user": g.get("user"),
     }
 
@@ -79,19 +108,145 @@ def logout():
     return redirect(url_for("console.login"))
 
 
+QUEUE_VIEWS = {"all": "全部", "mine": "本单位", "overdue": "已超期"}
+
+
 @bp.get("")
 @login_required
 def queue_page():
-    cases = queue(db())
-    return render_template("queue.html", cases=cases, now=utcnow())
+    session_ = db()
+    view = request.args.get("view", "all")
+    if view not in QUEUE_VIEWS:
+        view = "all"
+    org_id = g.user.organisation_id if view == "mine" else None
+    if view == "mine" and org_id is None:
+        flash("您的账号没有所属单位，显示全部待办。")
+        view = "all"
+    now = utcnow()
+    overdue_at = now if view == "overdue" else None
+    cases = queue(session_, 200, organisation_id=org_id, overdue_at=overdue_at)
+    total = service.queue_size(session_, organisation_id=org_id, overdue_at=overdue_at)
+    mine = service.list_cases(session_, service.CaseFilters(status="in_progress", assignee=g.user.username),
+                              limit=100, now=now)
+    return render_template("queue.html", cases=cases, total=total, mine=mine, now=now, view=view,
+                           views=QUEUE_VIEWS, count_cap=service.QUEUE_COUNT_CAP)
 
 
 @bp.get("/cases/<number>")
 @login_required
 def case_page(number: str):
     try:
-        case = get_case(db(), number)
+        case = service.load_for_file(db(), number)
     except CaseNotFound:
         abort(404, description="没有这个案件编号。")
-    return render_template("case.html", case=case, now=utcnow(), to_local=to_local)
+    members = service.group_members(db(), case)
+    organisations = list(db().execute(select(Organisation).order_by(Organisation.id)).scalars())
+    return render_template("case.html", case=case, now=utcnow(), to_local=to_local, members=members,
+                           organisations=organisations, holder=case.assignee_id == g.user.id)
 
+
+def render_case_file(number: str) -> str:
+    """The printable case file (一案一卷): everything about the case on one page."""
+    try:
+        case = service.load_for_file(db(), number)
+    except CaseNotFound:
+        abort(404, description="没有这个案件编号。")
+    return render_template("case_file.html", case=case, now=utcnow(), members=service.group_members(db(), case),
+                           subsidy=DIFFICULTY_SUBSIDY.get(case.difficulty) if case.difficulty else None,
+                           printed_at=utcnow())
+
+
+@bp.get("/cases/<number>/file")
+@login_required
+def case_file(number: str):
+    return render_case_file(number)
+
+
+def _act(number: str, operation: Callable[[Case], object], done: str):
+    """Run one console action as one transaction; a refusal is shown to the mediator, nothing is kept."""
+    check_csrf()
+    session_ = db()
+    try:
+        case = get_case(session_, number)
+        operation(case)
+        session_.commit()
+    except CaseNotFound:
+        session_.rollback()
+        abort(404, description="没有这个案件编号。")
+    except (CaseError, TransitionError) as error:
+        session_.rollback()
+        if isinstance(error, TransitionError):
+            flash(f"案件当前为“{STATUS_NAMES[error.from_status]}”，不能这样办理。")
+        else:
+            flash(error.message)
+        return redirect(url_for("console.case_page", number=number)), 303
+    flash(done)
+    return redirect(url_for("console.case_page", number=number)), 303
+
+
+@bp.post("/cases/<number>/claim")
+@login_required
+def claim(number: str):
+    return _act(number, lambda case: service.claim(db(), case.number, person(g.user)), "已认领，案件由您承办。")
+
+
+@bp.post("/claim-next")
+@login_required
+def claim_next():
+    check_csrf()
+    session_ = db()
+    try:
+        case = service.claim_next(session_, person(g.user))
+        session_.commit()
+    except CaseError as error:
+        session_.rollback()
+        flash(error.message)
+        return redirect(url_for("console.queue_page")), 303
+    if case is None:
+        flash("待办队列中没有可认领的案件。")
+        return redirect(url_for("console.queue_page")), 303
+    flash(f"已认领 {case.number}。")
+    return redirect(url_for("console.case_page", number=case.number)), 303
+
+
+@bp.post("/cases/<number>/release")
+@login_required
+def release(number: str):
+    note = request.form.get("note", "").strip() or None
+    return _act(number, lambda case: service.release(db(), case, person(g.user), note), "已退回待办队列。")
+
+
+@bp.post("/cases/<number>/escalate")
+@login_required
+def escalate(number: str):
+    reason = request.form.get("reason", "")
+    return _act(number, lambda case: service.escalate(db(), case, person(g.user), reason,
+                                                      deadline_hours=settings().deadline_hours),
+                "已升级至上一级。")
+
+
+@bp.post("/cases/<number>/transfer")
+@login_required
+def transfer(number: str):
+    to, reason = request.form.get("to", ""), request.form.get("reason", "")
+    return _act(number, lambda case: service.transfer(db(), case, person(g.user), to, reason,
+                                                      deadline_hours=settings().deadline_hours), "已转办。")
+
+
+@bp.post("/cases/<number>/resolve")
+@login_required
+def resolve(number: str):
+    form = request.form
+    return _act(number, lambda case: service.resolve(
+        db(), case, person(g.user), outcome=form.get("outcome", ""), difficulty=form.get("difficulty", ""),
+        agreement=form.get("agreement"), next_path=form.get("next_path") or None, note=form.get("note") or None),
+        "已办结，结果已记录。")
+
+
+@bp.post("/cases/<number>/warning")
+@login_required
+def warning(number: str):
+    level = request.form.get("level") or None
+    reason = request.form.get("reason", "")
+    return _act(number, lambda case: service.set_warning_level(db(), case, person(g.user), level, reason),
+                "预警等级已调整。")

@@ -1,0 +1,308 @@
+"""The OpenAPI 3.1 document of /api, written as data; tests check it covers every route and every answer."""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from hotline.cases.lifecycle import (
+    DIFFICULTIES,
+    DOCUMENT_KINDS,
+    NEXT_PATHS,
+    OUTCOMES,
+    PARTY_ROLES,
+    STATUS_NAMES,
+    TIERS,
+    TRANSFER_DESTINATIONS,
+)
+from hotline.triage import DISPUTE_TYPES
+
+Schema = Dict[str, Any]
+
+
+def _nullable(kind: str, **extra: Any) -> Schema:
+    return {"type": [kind, "null"], **extra}
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: Dict[str, Schema], required: List[str] = (), closed: bool = True) -> Schema:
+    schema: Schema = {"type": "object", "properties": properties, "required": list(required or properties)}
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+NAMED = {"oneOf": [{"type": "null"}, _object({"code": {"type": "string"}, "name": {"type": "string"}})]}
+DATETIME = {"type": "string", "format": "date-time", "description": "UTC, ISO 8601 with Z"}
+NULL_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+LEVEL = {"enum": ["orange", "red", "yellow", None], "description": "orange > red > yellow; null: none"}
+
+SUMMARY: Dict[str, Schema] = {
+    "number": {"type": "string", "description": "案件编号, e.g. JF20261122000001"},
+    "status": {"enum": list(STATUS_NAMES)},
+    "status_name": {"type": "string"},
+    "warning_level": LEVEL,
+    "warning_name": {"type": "string"},
+    "dispute_type": NAMED,
+    "description": {"type": "string"},
+    "location": _nullable("string"),
+    "line": _nullable("string"),
+    "channel": {"type": "string"},
+    "urgency": {"enum": ["emergency", "general", "complex"]},
+    "urgency_name": {"type": "string"},
+    "deadline_at": DATETIME,
+    "overdue": {"type": "boolean", "description": "still open and past its deadline"},
+    "escalations": {"type": "integer", "minimum": 0},
+    "route": _object({"to": _nullable("string"), "reason": _nullable("string")}),
+    "tier": {"enum": [*TIERS, None]},
+    "tier_name": _nullable("string"),
+    "committee": _nullable("string"),
+    "organisation": {"oneOf": [{"type": "null"}, _object({"code": {"type": "string"}, "name": {"type": "string"}})]},
+    "assignee": {"oneOf": [{"type": "null"},
+                           _object({"username": {"type": "string"}, "display_name": {"type": "string"}})]},
+    "respondent": _nullable("string"),
+    "people_count": _nullable("integer"),
+    "group": {"oneOf": [{"type": "null"}, _object({
+        "id": {"type": "integer"}, "head_count": {"type": "integer"}, "warning_level": LEVEL,
+        "members": {"type": "array", "items": _object({
+            "number": {"type": "string"}, "status": {"type": "string"}, "warning_level": LEVEL,
+            "people_count": _nullable("integer"), "location": _nullable("string"),
+            "respondent": _nullable("string")})},
+    }, required=["id", "head_count", "warning_level"])]},
+    "transferred_to": _nullable("string"),
+    "outcome": NAMED,
+    "difficulty": NAMED,
+    "next_path": NAMED,
+    "created_at": DATETIME,
+    "updated_at": DATETIME,
+}
+
+DETAIL_EXTRA: Dict[str, Schema] = {
+    "triage": {"type": "object", "description": "the triage record of TAXONOMY.md"},
+    "risk_signals": {"type": "array", "items": {"type": "string"}},
+    "pii_consent": {"type": "boolean"},
+    "contact_phone": _nullable("string"),
+    "agreement": _nullable("string"),
+    "subsidy_yuan": _nullable("integer"),
+    "rating": _nullable("integer"),
+    "evaluation": _nullable("string"),
+    "resolved_at": NULL_DATETIME,
+    "closed_at": NULL_DATETIME,
+    "messages": {"type": "array", "items": _object({
+        "sender": {"enum": ["citizen", "bot", "mediator", "system"]}, "text": {"type": "string"}, "at": DATETIME})},
+    "events": {"type": "array", "description": "the append-only audit trail", "items": _object({
+        "at": DATETIME, "actor": {"type": "string"}, "action": {"type": "string"}, "action_name": {"type": "string"},
+        "from_status": _nullable("string"), "to_status": _nullable("string"), "note": _nullable("string"),
+        "detail": {"type": ["object", "null"]}})},
+    "parties": {"type": "array", "items": _object({
+        "role": {"enum": list(PARTY_ROLES)}, "role_name": {"type": "string"}, "name": {"type": "string"},
+        "phone": _nullable("string")})},
+    "documents": {"type": "array", "items": _object({
+        "kind": {"enum": list(DOCUMENT_KINDS)}, "kind_name": {"type": "string"}, "title": {"type": "string"},
+        "body": {"type": "string"}, "created_by": {"type": "string"}, "created_at": DATETIME})},
+    "allowed_transitions": {"type": "array", "items": {"type": "string"}},
+}
+
+REASON = {"type": "string", "minLength": 1, "description": "理由（必填）"}
+NOTE = {"type": "string", "description": "备注（可选）"}
+
+SCHEMAS: Dict[str, Schema] = {
+    "Error": _object({"error": _object({"code": {"type": "string"}, "message": {"type": "string"}})}),
+    "CaseSummary": _object(SUMMARY),
+    "CaseDetail": _object({**SUMMARY, **DETAIL_EXTRA}),
+    "Queue": _object({
+        "total": {"type": "integer", "description": "cases waiting, counted up to 10,000"},
+        "total_exact": {"type": "boolean", "description": "false when more than 10,000 wait (total is then 10,000)"},
+        "items": {"type": "array", "items": _ref("CaseSummary")}}),
+    "CaseList": _object({"items": {"type": "array", "items": _ref("CaseSummary")},
+                         "next_cursor": _nullable("string", description="pass as ?cursor= for the next page")}),
+    "Group": _object({
+        "id": {"type": "integer"}, "dispute_type": NAMED, "respondent": _nullable("string"),
+        "place": _nullable("string"), "head_count": {"type": "integer"}, "warning_level": LEVEL,
+        "created_at": DATETIME, "members": {"type": "array", "items": _ref("CaseSummary")}}),
+    "Organisations": _object({"items": {"type": "array", "items": _object({
+        "code": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
+        "tier": {"enum": [*TIERS, None]}, "area": _nullable("string"), "parent": _nullable("string"),
+        "routes": {"type": "array", "items": {"type": "string"}},
+        "specialisms": {"type": "array", "items": {"type": "string"}}})}}),
+    "Health": _object({"status": {"const": "ok"}, "database": {"const": "ok"}}),
+    "Meta": {"type": "object", "description": "codes accepted by the API with their Chinese names"},
+    "NewCase": _object({
+        "text": {"type": "string", "minLength": 1, "description": "诉求原文"},
+        "line": {"enum": ["12345", "110", "12348", None]},
+        "channel": {"type": "string", "default": "api"},
+        "sender_id": {"type": "string"},
+        "dispute_type": {"enum": list(DISPUTE_TYPES)},
+        "intent": {"type": "string", "default": "report_dispute"},
+        "triage": {"type": "object", "description": "a full triage record; when given, dispute_type and intent "
+                                                    "are ignored"},
+        "location": {"type": "string"},
+        "respondent": {"type": "string", "description": "被申请人 (links collective disputes)"},
+        "people_count": {"type": "integer", "minimum": 1},
+        "contact_phone": {"type": "string"},
+        "pii_consent": {"type": "boolean", "default": False},
+        "intake_key": {"type": "string", "description": "idempotency key (or the Idempotency-Key header)"},
+        "transcript": {"type": "array", "items": _object({
+            "sender": {"enum": ["citizen", "bot", "mediator", "system"]}, "text": {"type": "string"}})},
+    }, required=["text"]),
+    "Note": _object({"note": NOTE}, required=[]),
+    "Reason": _object({"reason": REASON}, required=["reason"]),
+    "Assign": _object({"organisation": {"type": "string", "description": "organisation code; chosen from route, "
+                                                                        "tier and place when left out"},
+                       "note": NOTE}, required=[]),
+    "Transfer": _object({
+        "to": {"type": "string", "description": "one of " + ", ".join(TRANSFER_DESTINATIONS)
+                                                + ", or org:<organisation code>"},
+        "reason": REASON}, required=["to", "reason"]),
+    "Resolve": _object({
+        "outcome": {"enum": [*OUTCOMES, *OUTCOMES.values()]},
+        "difficulty": {"enum": [*DIFFICULTIES, *DIFFICULTIES.values()],
+                       "description": "一般 / 疑难 / 重大 (case subsidy 100 / 200 / 300 yuan)"},
+        "agreement": {"type": "string", "description": "required when the outcome is success"},
+        "next_path": {"enum": [*NEXT_PATHS, *NEXT_PATHS.values()], "description": "required when mediation failed"},
+        "note": NOTE}, required=["outcome", "difficulty"]),
+    "Evaluate": _object({"rating": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": NOTE},
+                        required=["rating"]),
+    "WarningLevel": _object({"level": LEVEL, "reason": REASON}, required=["level", "reason"]),
+    "Party": _object({"role": {"enum": [*PARTY_ROLES, *PARTY_ROLES.values()]}, "name": {"type": "string"},
+                      "phone": {"type": "string", "description": "only with the citizen's consent"}, "note": NOTE},
+                     required=["role", "name"]),
+    "Document": _object({"kind": {"enum": [*DOCUMENT_KINDS, *DOCUMENT_KINDS.values()]}, "title": {"type": "string"},
+                         "body": {"type": "string"}}, required=["kind", "title"]),
+    "ClaimNext": _object({"organisation": {"type": "string"}, "dispute_type": {"enum": list(DISPUTE_TYPES)}},
+                         required=[]),
+}
+
+
+def _json(schema: Schema, description: str) -> Schema:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "400": _json(_ref("Error"), "请求参数不正确"),
+    "401": _json(_ref("Error"), "未登录或令牌无效"),
+    "403": _json(_ref("Error"), "没有权限（或浏览器会话缺少 X-CSRF-Token）"),
+    "404": _json(_ref("Error"), "案件不存在"),
+}
+NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}, "description": "案件编号"}
+
+
+def _action(summary: str, body: str, description: str = "", optional_body: bool = True, status: str = "200",
+            conflict: str = "案件当前状态不允许这项操作") -> Schema:
+    return {"post": {
+        "summary": summary, "description": description, "parameters": [NUMBER],
+        "requestBody": {"required": not optional_body, "content": {"application/json": {"schema": _ref(body)}}},
+        "responses": {status: _json(_ref("CaseDetail"), "案件（操作后）"), **ERRORS,
+                      "409": _json(_ref("Error"), conflict), "422": _json(_ref("Error"), "内容不完整或不正确")},
+    }}
+
+
+def _query(name: str, schema: Schema, description: str) -> Schema:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+PATHS: Dict[str, Schema] = {
+    "/api/health": {"get": {"summary": "健康检查", "security": [],
+                            "responses": {"200": _json(_ref("Health"), "服务和数据库正常")}}},
+    "/api/openapi.json": {"get": {"summary": "本文档", "security": [],
+                                  "responses": {"200": {"description": "OpenAPI 3.1 document",
+                                                        "content": {"application/json": {}}}}}},
+    "/api/meta": {"get": {"summary": "接口接受的代码及中文名称", "security": [],
+                          "responses": {"200": _json(_ref("Meta"), "代码表")}}},
+    "/api/queue": {"get": {
+        "summary": "待办队列：未认领的案件，按预警等级、办理期限排序",
+        "parameters": [_query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "条数"),
+                       _query("organisation", {"type": "string"}, "单位代码"),
+                       _query("dispute_type", {"enum": list(DISPUTE_TYPES)}, "纠纷类型")],
+        "responses": {"200": _json(_ref("Queue"), "队列"), **ERRORS}}},
+    "/api/queue/claim-next": {"post": {
+        "summary": "认领队首案件（并发认领互不重复）",
+        "requestBody": {"required": False, "content": {"application/json": {"schema": _ref("ClaimNext")}}},
+        "responses": {"200": _json(_ref("CaseDetail"), "认领到的案件"), **ERRORS,
+                      "404": _json(_ref("Error"), "队列为空（queue_empty）")}}},
+    "/api/cases": {
+        "get": {
+            "summary": "案件列表（新的在前）",
+            "parameters": [
+                _query("status", {"enum": list(STATUS_NAMES)}, "状态"),
+                _query("warning_level", {"enum": ["orange", "red", "yellow", "none"]}, "预警等级"),
+                _query("dispute_type", {"enum": list(DISPUTE_TYPES)}, "纠纷类型"),
+                _query("assignee", {"type": "string"}, "承办人用户名"),
+                _query("overdue", {"enum": ["true", "false"]}, "是否超期"),
+                _query("organisation", {"type": "string"}, "单位代码"),
+                _query("group", {"type": "integer"}, "群体性纠纷编号"),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "条数"),
+                _query("cursor", {"type": "string"}, "上一页返回的 next_cursor"),
+            ],
+            "responses": {"200": _json(_ref("CaseList"), "案件"), **ERRORS}},
+        "post": {
+            "summary": "登记案件（信息上报）",
+            "description": "Without `triage`, the record is built from the text by the rule-based triage with the "
+                           "given dispute type. The same `Idempotency-Key` header (or `intake_key`) returns the "
+                           "case it opened before, with status 200.",
+            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                            "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewCase")}}},
+            "responses": {"201": _json(_ref("CaseDetail"), "新登记的案件"),
+                          "200": _json(_ref("CaseDetail"), "同一幂等键已登记的案件"), **ERRORS,
+                          "422": _json(_ref("Error"), "内容不正确")}},
+    },
+    "/api/cases/{number}": {"get": {
+        "summary": "案件详情（一案一卷）", "parameters": [NUMBER],
+        "responses": {"200": _json(_ref("CaseDetail"), "案件"), **ERRORS}}},
+    "/api/cases/{number}/file": {"get": {
+        "summary": "案卷：可打印的 HTML 文档", "parameters": [NUMBER],
+        "responses": {"200": {"description": "printable case file",
+                              "content": {"text/html": {"schema": {"type": "string"}}}}, **ERRORS}}},
+    "/api/cases/{number}/claim": _action(
+        "认领", "Note", "The caller must be a person (session, or a token made with --user). Of simultaneous "
+                        "claims exactly one wins; the others get 409 already_claimed.",
+        conflict="已被其他调解员认领（already_claimed）"),
+    "/api/cases/{number}/release": _action("退回队列", "Note", "Only the holder (or an admin)."),
+    "/api/cases/{number}/register": _action("核实立案", "Note"),
+    "/api/cases/{number}/assign": _action("分流交办到单位", "Assign"),
+    "/api/cases/{number}/transfer": _action("转办", "Transfer", optional_body=False),
+    "/api/cases/{number}/escalate": _action("升级到上一级", "Reason", optional_body=False,
+                                            conflict="已在最高层级（top_tier）或状态不允许"),
+    "/api/cases/{number}/resolve": _action(
+        "办结反馈", "Resolve", "调解成功 needs the agreement; 调解不成 needs the next path.", optional_body=False),
+    "/api/cases/{number}/evaluate": _action("考核评价", "Evaluate", optional_body=False),
+    "/api/cases/{number}/close": _action("结案", "Note"),
+    "/api/cases/{number}/reopen": _action("重新办理", "Reason", optional_body=False),
+    "/api/cases/{number}/warning-level": _action(
+        "调整预警等级", "WarningLevel", "Anyone may raise; only a person may lower or lift (null).",
+        optional_body=False),
+    "/api/cases/{number}/parties": _action("添加当事人", "Party", optional_body=False, status="201"),
+    "/api/cases/{number}/documents": _action("添加材料", "Document", optional_body=False, status="201"),
+    "/api/groups/{group_id}": {"get": {
+        "summary": "群体性纠纷",
+        "parameters": [{"name": "group_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "responses": {"200": _json(_ref("Group"), "群体及其案件"), **ERRORS}}},
+    "/api/organisations": {"get": {"summary": "单位", "responses": {"200": _json(_ref("Organisations"), "单位"),
+                                                                    **ERRORS}}},
+}
+
+
+def spec(server_url: str = "") -> Dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "矛盾纠纷调解热线 API",
+            "version": "1.0",
+            "description": "Cases of the hotline's closed loop (信息上报 → 核实立案 → 分流交办 → 跟踪处理 → 事件反馈 "
+                           "→ 考核评价 → 结案). Errors are {\"error\": {\"code\", \"message\"}} with a Chinese "
+                           "message. Authenticate with `Authorization: Bearer <token>` (`hotline token create`) "
+                           "or the console's session cookie plus the `X-CSRF-Token` header on changes.",
+        },
+        "servers": [{"url": server_url or "/"}],
+        "security": [{"bearerAuth": []}, {"consoleSession": []}],
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "consoleSession": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
+        },
+    }
