@@ -52,6 +52,11 @@ class EnvLockStore:
     def __new__(cls, endpoint_config: Any = None) -> Any:  # type: ignore[misc]
         redis_url = os.environ.get("REDIS_URL")
         if not redis_url:
+            # Rasa lets any custom lock store run several Sanic workers; in-memory
+            # locks are per process, so that would let two workers change one
+            # conversation at once.
+            if int(os.environ.get("SANIC_WORKERS", "1") or 1) > 1:
+                raise ValueError("SANIC_WORKERS > 1 needs REDIS_URL (a shared lock store); unset one of them")
             return InMemoryLockStore()
         parts = urlsplit(redis_url)
         db = parts.path.lstrip("/") or "1"

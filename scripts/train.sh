@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${HOTLINE_CACHE:-$HOME/.cache/hotline}/models"
 mkdir -p "$cache" models
-inputs=$(find config.yml bot/domain bot/stories bot/rules nlu_data bot/components/dispute_type.py requirements.lock -type f | LC_ALL=C sort)
+inputs=$(find config.yml bot/domain bot/stories bot/rules nlu_data bot/components requirements.lock -type f -not -path '*/__pycache__/*' | LC_ALL=C sort)
 hash=$(for f in $inputs; do echo "$f"; cat "$f"; done | sha256sum | cut -c1-16)
 model="hotline-$hash.tar.gz"
 if [ ! -f "models/$model" ]; then

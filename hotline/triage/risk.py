@@ -118,6 +118,13 @@ _PATTERNS: Dict[str, Tuple[str, ...]] = {
         r"喝农药|喝药|服毒|割腕|上吊",
         r"(?:吃|喝|吞|服)了?(?:一瓶|很多|好多|一把)?安眠药",
         r"死给(?:你|他|她|他们|你们)看",
+        # Indirect talk that crisis lines treat as suicide risk: saying goodbye to life,
+        # stockpiled pills, a wound that is bleeding now, going off alone to water.
+        r"活着(?:就是|只会)?(?:拖累|连累)|(?:睡|睡过去)(?:了)?(?:就)?(?:别|不)(?:再)?(?:醒|要醒)",
+        r"(?:药|安眠药)(?:都|已经)?(?:攒|存|准备)好了|攒了?(?:一瓶|好多|很多)?(?:药|安眠药)",
+        r"割(?:了|破)?(?:手|手腕|腕)|流了?一地(?:的)?血",
+        r"(?:一个人|自己)(?:跑|去|到)了?(?:水库|河边|江边|湖边|楼顶|天台)",
+        r"遗书|交代后事|留了?(?:一封)?(?:信|遗言)",
     ),
     ESCALATION: (
         r"同归于尽|鱼死网破|玉石俱焚",

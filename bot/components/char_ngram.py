@@ -1,0 +1,85 @@
+"""A character n-gram TF-IDF + linear SVM text classifier, shared by our graph components.
+
+Character n-grams need no word segmentation, so jieba's mistakes on dialect,
+typos and voice transcripts do not reach it (FINDINGS.md: this model beat a
+stock DIET pipeline on colloquial messages).
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+logger = logging.getLogger(__name__)
+
+# Types a serialised model may contain beyond skops' defaults; anything else is refused.
+TRUSTED_TYPES = frozenset({
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.svm._classes.LinearSVC",
+    "sklearn.pipeline.Pipeline",
+    "numpy.float64",
+    "numpy.int64",
+    "builtins.dict",
+    "scipy.sparse._csr.csr_matrix",
+})
+
+
+class CharNgramModel:
+    def __init__(self, min_ngram: int = 1, max_ngram: int = 3, C: float = 1.0, pipeline: Any = None) -> None:
+        self.min_ngram, self.max_ngram, self.C = min_ngram, max_ngram, C
+        self.pipeline = pipeline
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "CharNgramModel":
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.pipeline import Pipeline
+        from sklearn.svm import LinearSVC
+
+        self.pipeline = Pipeline([
+            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(self.min_ngram, self.max_ngram),
+                                      sublinear_tf=True)),
+            ("svm", LinearSVC(C=self.C, class_weight="balanced")),
+        ]).fit(list(texts), list(labels))
+        return self
+
+    @property
+    def classes(self) -> List[str]:
+        return list(self.pipeline.classes_) if self.pipeline is not None else []
+
+    def probabilities(self, texts: Sequence[str], sharpness: float = 3.0) -> List[List[Tuple[str, float]]]:
+        """Per text, (label, score) for every label, best first.
+
+        A softmax over SVM margins: a ranking score in [0, 1], not a calibrated probability.
+        """
+        import numpy as np
+
+        if self.pipeline is None or not texts:
+            return [[] for _ in texts]
+        margins = np.atleast_2d(self.pipeline.decision_function(list(texts)))
+        if margins.shape[1] == 1:  # two classes: one margin column
+            margins = np.hstack([-margins, margins])
+        results = []
+        for row in margins:
+            exp = np.exp((row - row.max()) * sharpness)
+            probs = exp / exp.sum()
+            order = np.argsort(-probs)
+            results.append([(self.classes[i], float(probs[i])) for i in order])
+        return results
+
+    def save(self, path: Path) -> None:
+        import skops.io as sio
+
+        sio.dump(self.pipeline, path)
+
+    @classmethod
+    def load(cls, path: Path, **config: Any) -> Optional["CharNgramModel"]:
+        import skops.io as sio
+
+        untrusted = sio.get_untrusted_types(file=path)
+        refused = [t for t in untrusted if t not in TRUSTED_TYPES]
+        if refused:
+            raise ValueError(f"untrusted types in {path}: {refused}")
+        return cls(pipeline=sio.load(path, trusted=untrusted), **config)
+
+
+def config_of(config: Dict[str, Any]) -> Dict[str, Any]:
+    return {k: config[k] for k in ("min_ngram", "max_ngram", "C") if k in config}
