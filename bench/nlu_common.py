@@ -1,0 +1,124 @@
+"""Shared helpers of the NLU benchmarks: data loading, training, parsing, metrics."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from hotline.config import PROJECT_ROOT  # noqa: E402
+
+NONE = "none"
+
+
+def quiet() -> None:
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    for name in ("rasa", "tensorflow", "absl", "jieba"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def load_examples(path: Path):
+    """(text, intent, dispute_type or 'none', message) for every NLU example under path."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    rows = []
+    for m in data.intent_examples:
+        meta = (m.get("metadata") or {}).get("intent") or {}
+        rows.append((m.get("text"), m.get("intent"), meta.get("dispute_type") or NONE, m))
+    return rows
+
+
+def write_nlu(messages, path: Path) -> None:
+    """One block per (intent, dispute type), so the intent-level metadata survives.
+
+    Rasa's own YAML writer merges all blocks of one intent and keeps a single
+    intent metadata, which would relabel every dispute type as the first one.
+    """
+    import json
+
+    blocks: Dict[Tuple[str, str], List[str]] = {}
+    for m in messages:
+        meta = (m.get("metadata") or {}).get("intent") or {}
+        blocks.setdefault((m.get("intent"), meta.get("dispute_type") or ""), []).append(m.get("text"))
+    lines = ['version: "3.1"', "nlu:"]
+    for (intent, dispute), texts in blocks.items():
+        lines.append(f"- intent: {intent}")
+        if dispute:
+            lines += ["  metadata:", f"    dispute_type: {dispute}"]
+        lines.append("  examples:")
+        lines += [f"  - text: {json.dumps(t, ensure_ascii=False)}" for t in texts]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def train_nlu_model(config: Path, nlu_file: Path, out_dir: Path, name: str) -> Tuple[Path, float]:
+    from rasa.model_training import train_nlu
+
+    start = time.perf_counter()
+    model = train_nlu(str(config), str(nlu_file), str(out_dir), fixed_model_name=name)
+    return Path(model), time.perf_counter() - start
+
+
+class Parser:
+    def __init__(self, model: Path) -> None:
+        from rasa.core.agent import Agent
+
+        self.loop = asyncio.new_event_loop()
+        self.agent = Agent.load(str(model))
+
+    def parse(self, text: str) -> dict:
+        return self.loop.run_until_complete(self.agent.parse_message(text))
+
+
+def f1_table(gold: Sequence[str], pred: Sequence[str], labels: Optional[Sequence[str]] = None):
+    """Per-label (precision, recall, f1, support), macro F1, weighted F1, accuracy."""
+    labels = list(labels or sorted(set(gold)))
+    rows = {}
+    for label in labels:
+        tp = sum(1 for g, p in zip(gold, pred) if g == label and p == label)
+        fp = sum(1 for g, p in zip(gold, pred) if g != label and p == label)
+        fn = sum(1 for g, p in zip(gold, pred) if g == label and p != label)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        rows[label] = (precision, recall, f1, tp + fn)
+    support = sum(r[3] for r in rows.values()) or 1
+    macro = sum(r[2] for r in rows.values()) / len(rows)
+    weighted = sum(r[2] * r[3] for r in rows.values()) / support
+    accuracy = sum(1 for g, p in zip(gold, pred) if g == p) / len(gold)
+    return rows, macro, weighted, accuracy
+
+
+def confused_pairs(gold, pred, top: int = 8) -> List[Tuple[Tuple[str, str], int]]:
+    return Counter((g, p) for g, p in zip(gold, pred) if g != p).most_common(top)
+
+
+def tfidf_svm():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+
+    return make_pipeline(TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True),
+                         LinearSVC(C=1.0, class_weight="balanced"))
+
+
+def print_table(title: str, rows: Dict[str, tuple]) -> None:
+    print(f"\n{title}\n| label | precision | recall | F1 | support |\n| --- | --- | --- | --- | --- |")
+    for label, (p, r, f, s) in rows.items():
+        print(f"| {label} | {p:.3f} | {r:.3f} | {f:.3f} | {s} |")
+
+
+def temp_dir() -> tempfile.TemporaryDirectory:
+    return tempfile.TemporaryDirectory(prefix="hotline-bench-")
+
+
+__all__ = ["PROJECT_ROOT"]
