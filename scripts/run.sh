@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the Rasa server, the action server and the web service; Ctrl-C stops all three.
+# Starts the Rasa server, the action server, the web service and the deadline job; Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -15,7 +15,8 @@ wait_ready() {
   mediator console:  http://127.0.0.1:$WEB_PORT/console   (accounts: .venv/bin/hotline user add NAME --role mediator)
   Rasa HTTP API:     http://127.0.0.1:$RASA_PORT          (token in .env: RASA_TOKEN)
   action server:     http://127.0.0.1:$ACTIONS_PORT/health
-  Ctrl-C stops all three.
+  deadline job:      every 5 minutes (overdue cases escalate one tier up)
+  Ctrl-C stops them all.
 
 MSG
       return
