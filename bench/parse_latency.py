@@ -3,7 +3,7 @@
 Usage: .venv/bin/python -m bench.parse_latency [--requests 400] [--model models/current.tar.gz]
 Both servers serve the same model on loopback. "stock" is `rasa run --enable-api` as shipped
 (one Sanic worker); "ours" is the same command with SANIC_WORKERS=2 and the Redis lock store
-(REDIS_URL), which is how several workers are run safely. Load comes from this process with
+(REDIS_URL), which is how several workers are run safely; both read endpoints.yml. Load comes from this process with
 8 and 32 concurrent aiohttp clients; each setting sends a bounded number of requests.
 """
 from __future__ import annotations
@@ -35,17 +35,17 @@ def pct(values, q):
 
 def start_server(model: Path, port: int, token: str, workers: int) -> subprocess.Popen:
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SANIC_WORKERS": str(workers),
-           "TRACKER_STORE_URL": "sqlite:////tmp/bench-tracker.db"}
+           "TRACKER_STORE_URL": "sqlite:////tmp/bench-tracker.db",
+           "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook"}  # /model/parse runs no action
     if workers > 1:
         env["REDIS_URL"] = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/2")
     else:
         env.pop("REDIS_URL", None)
     args = [str(Path(sys.executable).parent / "rasa"), "run", "--enable-api", "--auth-token", token,
-            "--interface", "127.0.0.1", "--port", str(port), "--model", str(model)]
-    if workers > 1:
-        args += ["--endpoints", "bench/endpoints-redis.yml"]
-    return subprocess.Popen(args, cwd=nc.PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+            "--interface", "127.0.0.1", "--port", str(port), "--model", str(model), "--endpoints", "endpoints.yml"]
+    log = open(f"/tmp/bench-rasa-{port}.log", "wb")
+    return subprocess.Popen(args, cwd=nc.PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
 
 
 async def wait_ready(url: str, timeout: float = 240) -> None:
