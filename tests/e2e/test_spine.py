@@ -79,7 +79,10 @@ def test_wage_arrears_report_becomes_a_case_in_the_console(stack):
     assert amounts == [30000]
     assert transcript[0] == ("citizen", "老板拖欠我们三个月工资了，一共三万多")
     assert ("citizen", "13812345678") in transcript
-    assert events == [("open", "reported")]
+    assert events[0] == ("open", "reported")
+    # The browser test may have reported the same employer at the same place first:
+    # then the two reports are linked as one collective dispute, and nothing else happens.
+    assert all(action == "group_join" for action, _ in events[1:]), events
     assert (case.deadline_at - case.created_at).days == 7
 
     _add_user(stack, "zhang", "s3cret-pass-1")
