@@ -1,7 +1,6 @@
 """Shared helpers of the NLU benchmarks: data loading, training, parsing, metrics."""
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import tempfile
@@ -68,15 +67,11 @@ def train_nlu_model(config: Path, nlu_file: Path, out_dir: Path, name: str) -> T
     return Path(model), time.perf_counter() - start
 
 
-class Parser:
-    def __init__(self, model: Path) -> None:
-        from rasa.core.agent import Agent
+def Parser(model: Path):
+    """The in-process parser of `hotline classify`."""
+    from hotline.cli import LocalParser
 
-        self.loop = asyncio.new_event_loop()
-        self.agent = Agent.load(str(model))
-
-    def parse(self, text: str) -> dict:
-        return self.loop.run_until_complete(self.agent.parse_message(text))
+    return LocalParser(model)
 
 
 def f1_table(gold: Sequence[str], pred: Sequence[str], labels: Optional[Sequence[str]] = None):

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import IO, Iterator, List, Optional, Tuple
+from typing import IO, Iterator, Optional, Tuple
 
 import click
 
@@ -158,7 +158,7 @@ def _detect_format(path: Optional[str], first_line: str) -> str:
     return "jsonl" if first_line.lstrip().startswith("{") else "csv"
 
 
-class _LocalParser:
+class LocalParser:
     """Parses with the trained model in this process."""
 
     def __init__(self, model_path: Path) -> None:
@@ -237,7 +237,7 @@ def classify(input_path: Optional[str], output: Optional[str], server: Optional[
 
     # Records go to the real standard output; whatever Rasa and TensorFlow log goes to stderr.
     records_out, sys.stdout = sys.stdout, sys.stderr
-    parser = _ServerParser(server, token) if server else _LocalParser(find_model(model_path))
+    parser = _ServerParser(server, token) if server else LocalParser(find_model(model_path))
     out: IO[str] = open(output, "w", encoding="utf-8") if output else records_out
     skipped = 0
     progress = None

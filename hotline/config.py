@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Deadlines by urgency (DOMAIN.md: emergency 2 hours, general 7 days, complex 15 days).
+DEFAULT_DEADLINE_HOURS: Mapping[str, float] = {"emergency": 2.0, "general": 7 * 24.0, "complex": 15 * 24.0}
 
 
 @dataclass(frozen=True)
@@ -15,19 +17,16 @@ class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: Optional[str] = None
     secret_key: Optional[str] = None
-    # Deadlines by urgency (DOMAIN.md: emergency 2 hours, general 7 days, complex 15 days).
-    deadline_hours: Mapping[str, float] = field(
-        default_factory=lambda: {"emergency": 2.0, "general": 7 * 24.0, "complex": 15 * 24.0}
-    )
+    deadline_hours: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_DEADLINE_HOURS))
     rasa_timeout_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
         env = os.environ if env is None else env
         hours = {
-            "emergency": float(env.get("DEADLINE_EMERGENCY_HOURS", 2)),
-            "general": float(env.get("DEADLINE_GENERAL_DAYS", 7)) * 24,
-            "complex": float(env.get("DEADLINE_COMPLEX_DAYS", 15)) * 24,
+            "emergency": float(env.get("DEADLINE_EMERGENCY_HOURS", DEFAULT_DEADLINE_HOURS["emergency"])),
+            "general": float(env.get("DEADLINE_GENERAL_DAYS", DEFAULT_DEADLINE_HOURS["general"] / 24)) * 24,
+            "complex": float(env.get("DEADLINE_COMPLEX_DAYS", DEFAULT_DEADLINE_HOURS["complex"] / 24)) * 24,
         }
         return cls(
             database_url=env.get("DATABASE_URL") or cls.database_url,

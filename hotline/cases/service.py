@@ -41,6 +41,7 @@ from hotline.cases.lifecycle import (
 )
 from hotline.cases.models import Case, CaseDocument, CaseEvent, CaseMessage, CaseParty, Organisation, User, utcnow
 from hotline.cases.placement import choose_organisation, escalation_target, find_area, placement_of
+from hotline.config import DEFAULT_DEADLINE_HOURS
 from hotline.triage import mask_pii
 from hotline.triage.risk import people_count_from_signals
 
@@ -51,7 +52,6 @@ __all__ = [
     "reopen", "set_warning_level", "add_party", "add_document", "list_cases", "is_overdue", "placement_of",
 ]
 
-DEFAULT_DEADLINE_HOURS = {"emergency": 2.0, "general": 7 * 24.0, "complex": 15 * 24.0}
 MAX_PAGE = 200
 # The queue page counts waiting cases up to this many; beyond it, it says "10000+".
 QUEUE_COUNT_CAP = 10_000
