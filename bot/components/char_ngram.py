@@ -1,4 +1,4 @@
-"""A character n-gram TF-IDF + linear SVM text classifier, shared by our graph components.
+"""A character n-gram TF-IDF + linear SVM text classifier and the graph-component base built on it.
 
 Character n-grams need no word segmentation, so jieba's mistakes on dialect,
 typos and voice transcripts do not reach it (FINDINGS.md: this model beat a
@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+
+# Rasa checks the annotations of create() and load() against its own types.
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 
 logger = logging.getLogger(__name__)
 
@@ -83,3 +88,49 @@ class CharNgramModel:
 
 def config_of(config: Dict[str, Any]) -> Dict[str, Any]:
     return {k: config[k] for k in ("min_ngram", "max_ngram", "C") if k in config}
+
+
+class CharNgramComponent:
+    """What the graph components built on `CharNgramModel` share: storage, training, loading.
+
+    Subclasses (also GraphComponents) set FILE_NAME and, where a trained model
+    may legitimately be absent, MODEL_OPTIONAL.
+    """
+
+    FILE_NAME = "char_ngram.skops"
+    MODEL_OPTIONAL = False
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"min_ngram": 1, "max_ngram": 3, "C": 1.0}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Optional[CharNgramModel] = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "CharNgramComponent":
+        return cls(config, model_storage, resource)
+
+    def _fit_and_persist(self, texts: Sequence[str], labels: Sequence[str]) -> Resource:
+        self._model = CharNgramModel(**config_of(self.config)).fit(texts, labels)
+        with self._model_storage.write_to(self._resource) as model_dir:
+            self._model.save(model_dir / self.FILE_NAME)
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "CharNgramComponent":
+        try:
+            with model_storage.read_from(resource) as model_dir:
+                model = CharNgramModel.load(model_dir / cls.FILE_NAME)
+        except ValueError as error:
+            if not cls.MODEL_OPTIONAL:
+                raise
+            logger.info(f"{cls.__name__} has no model ({error}); it will add nothing.")
+            model = None
+        return cls(config, model_storage, resource, model)

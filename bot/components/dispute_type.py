@@ -4,21 +4,19 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.char_ngram import CharNgramModel, config_of
+from bot.components.char_ngram import CharNgramComponent
 from hotline.triage import DISPUTE_TYPES
 
 logger = logging.getLogger(__name__)
 
 NO_DISPUTE = "none"
 OUTPUT_KEY = "dispute_type"
-FILE_NAME = "dispute_type.skops"
 
 
 def dispute_label(message: Message) -> Text:
@@ -36,24 +34,12 @@ def dispute_label(message: Message) -> Text:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
-class DisputeTypeClassifier(GraphComponent):
+class DisputeTypeClassifier(CharNgramComponent, GraphComponent):
     """Dispute type from the raw text (char n-grams), `none` for messages about no dispute."""
 
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {"min_ngram": 1, "max_ngram": 3, "C": 1.0}
-
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[CharNgramModel] = None) -> None:
-        self.config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "DisputeTypeClassifier":
-        return cls(config, model_storage, resource)
+    FILE_NAME = "dispute_type.skops"
+    # A model trained on data without dispute types (e.g. a public benchmark) has none.
+    MODEL_OPTIONAL = True
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get("text")]
@@ -61,22 +47,7 @@ class DisputeTypeClassifier(GraphComponent):
         if len(set(labels)) < 2:
             logger.info("DisputeTypeClassifier: no dispute types in the data, not trained.")
             return self._resource
-        self._model = CharNgramModel(**config_of(self.config)).fit([e.get("text") for e in examples], labels)
-        with self._model_storage.write_to(self._resource) as model_dir:
-            self._model.save(model_dir / FILE_NAME)
-        return self._resource
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "DisputeTypeClassifier":
-        try:
-            with model_storage.read_from(resource) as model_dir:
-                model = CharNgramModel.load(model_dir / FILE_NAME)
-        except ValueError as error:
-            # A model trained on data without dispute types (e.g. a public benchmark) has none.
-            logger.info(f"DisputeTypeClassifier has no model ({error}); dispute_type will be null.")
-            model = None
-        return cls(config, model_storage, resource, model)
+        return self._fit_and_persist([e.get("text") for e in examples], labels)
 
     def predict(self, texts: List[Text]) -> List[Optional[Dict[Text, Any]]]:
         """The dispute type of each text, or None when it is about no dispute."""
