@@ -30,7 +30,7 @@ def read_markdown(path: Path):
 
 def plain(example: str):
     """Text without markup and the gold entities as (type, text) with spans."""
-    text, entities, last, offset = "", [], 0, 0
+    text, entities, last = "", [], 0
     for match in ANNOTATION.finditer(example):
         text += example[last:match.start()]
         start = len(text)
