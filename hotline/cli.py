@@ -181,7 +181,7 @@ class LocalParser:
 
 class _ServerParser:
     def __init__(self, url: str, token: Optional[str]) -> None:
-        from hotline.web.rasa_client import RasaClient
+        from hotline.rasa_client import RasaClient
 
         self._client = RasaClient(url, token)
 
@@ -428,6 +428,40 @@ def jobs_run_deadlines(every: float, times: int) -> None:
         time.sleep(every)
     if result.failed:
         sys.exit(1)
+
+@jobs.command("run-handoffs", help="转人工：超过等待时限无人接入的告知群众并提供回电；投递待发的消息和对话指令。")
+@click.option("--every", type=float, default=0, help="每隔多少秒运行一次；默认只运行一次。")
+@click.option("--times", type=int, default=0, help="与 --every 一起使用：运行多少次后退出（0 表示一直运行）。")
+def jobs_run_handoffs(every: float, times: int) -> None:
+    import datetime as dt
+    import time
+
+    from hotline.conversations import handoff, outbox
+    from hotline.rasa_client import RasaClient
+
+    settings = Settings.from_env()
+    sessions = _sessions(settings)
+    rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
+    limit = dt.timedelta(seconds=settings.handoff_wait_seconds)
+    runs = 0
+    while True:
+        # Each hand-off changes state with a conditional UPDATE and each outbox row is claimed before it is
+        # sent, so several instances may run this at once.
+        with sessions.begin() as session:
+            timed_out = handoff.time_out_waiting(session, limit=limit)
+        delivered = outbox.deliver_due(sessions, rasa)
+        runs += 1
+        for number in timed_out:
+            click.echo(f"timed_out\t{number}")
+        if timed_out or delivered.sent or delivered.failed or delivered.gave_up:
+            click.echo(f"转人工检查：超时 {len(timed_out)} 件；投递成功 {len(delivered.sent)} 条，待重试 "
+                       f"{len(delivered.failed)} 条，放弃 {len(delivered.gave_up)} 条。", err=True)
+        if every <= 0 or (times and runs >= times):
+            break
+        time.sleep(every)
+    if delivered.gave_up:
+        sys.exit(1)
+
 
 if __name__ == "__main__":
     main()

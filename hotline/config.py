@@ -19,6 +19,9 @@ class Settings:
     secret_key: Optional[str] = None
     deadline_hours: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_DEADLINE_HOURS))
     rasa_timeout_seconds: float = 30.0
+    # How long a citizen waits for a person before the bot says so and offers a call-back
+    # (GB/T 33358-2016: online messages answered within 3 minutes).
+    handoff_wait_seconds: float = 180.0
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -35,4 +38,5 @@ class Settings:
             secret_key=env.get("SECRET_KEY") or None,
             deadline_hours=hours,
             rasa_timeout_seconds=float(env.get("RASA_TIMEOUT_SECONDS", 30)),
+            handoff_wait_seconds=float(env.get("HANDOFF_WAIT_SECONDS", 180)),
         )

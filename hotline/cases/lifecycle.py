@@ -84,6 +84,13 @@ ACTION_NAMES = {
     "group_join": "并入群体性纠纷",
     "party_add": "添加当事人",
     "document_add": "添加材料",
+    "handoff_request": "转人工",
+    "handoff_accept": "接入对话",
+    "handoff_end": "交还机器人",
+    "handoff_timeout": "转人工超时",
+    "callback_request": "要求回电",
+    "citizen_rating": "群众评价",
+    "danger": "危险信号",
 }
 
 

@@ -141,6 +141,12 @@ class Case(Base):
     rating = Column(SmallInteger)
     evaluation = Column(Text)
     closed_at = Column(DateTime)
+    # The citizen's own rating of the service (1-5) and comment, asked on their channel after resolution.
+    citizen_rating = Column(SmallInteger)
+    citizen_comment = Column(Text)
+    rated_at = Column(DateTime)
+    # Nobody picked up an online hand-off in time and the citizen asked to be called back.
+    callback_requested_at = Column(DateTime)
 
     assignee = relationship("User", lazy="joined")
     organisation = relationship("Organisation", lazy="selectin")
@@ -263,6 +269,8 @@ class CaseMessage(Base):
     case_id = Column(Integer, ForeignKey("cases.id"), nullable=False, index=True)
     sender = Column(String(16), nullable=False)  # citizen | bot | mediator | system
     text = Column(Text, nullable=False)
+    # Who said it when a person did (user:zhang), for the case file.
+    author = Column(String(128))
     at = Column(DateTime, nullable=False, default=utcnow)
 
     case = relationship("Case", back_populates="messages")
@@ -284,3 +292,81 @@ class InboundMessage(Base):
     processed_at = Column(DateTime)
 
     __table_args__ = (UniqueConstraint("channel", "message_id", name="uq_inbound_channel_message"),)
+
+
+# A hand-off that still holds the conversation: the bot stays silent while one is open.
+OPEN_HANDOFF_SQL = "status IN ('waiting', 'active')"
+
+
+class Handoff(Base):
+    """A conversation handed from the bot to a person (ConversationPaused until it ends)."""
+
+    __tablename__ = "handoffs"
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id"), nullable=False, index=True)
+    channel = Column(String(16), nullable=False)
+    sender_id = Column(String(128), nullable=False)
+    reason = Column(String(16), nullable=False)  # request_human | fallback | warning | mediator
+    status = Column(String(16), nullable=False, default="waiting")  # waiting | active | ended | timed_out
+    requested_at = Column(DateTime, nullable=False, default=utcnow)
+    accepted_at = Column(DateTime)
+    accepted_by_id = Column(Integer, ForeignKey("users.id"))
+    ended_at = Column(DateTime)
+    ended_by = Column(String(128))
+
+    case = relationship("Case", lazy="joined")
+    accepted_by = relationship("User", lazy="joined")
+
+    __table_args__ = (
+        # One open hand-off per conversation, enforced by the database.
+        Index("uq_handoffs_open", "channel", "sender_id", unique=True,
+              postgresql_where=text(OPEN_HANDOFF_SQL), sqlite_where=text(OPEN_HANDOFF_SQL)),
+        Index("ix_handoffs_waiting", "status", "requested_at"),
+    )
+
+
+class OutboxMessage(Base):
+    """Something we owe the outside: a message to a citizen on their channel, or a command to the Rasa server.
+
+    Stored in the transaction that decided it, delivered afterwards, retried
+    until it is delivered, and marked sent once.
+    """
+
+    __tablename__ = "outbox"
+    id = Column(Integer, primary_key=True)
+    target = Column(String(8), nullable=False)  # citizen | rasa
+    channel = Column(String(16), nullable=False)
+    recipient = Column(String(128), nullable=False)  # the conversation: the channel's sender id
+    case_id = Column(Integer, ForeignKey("cases.id"), index=True)
+    author = Column(String(16))  # mediator | bot | system (citizen messages)
+    author_name = Column(String(128))
+    text = Column(Text)
+    # Buttons of a citizen message; the command of a Rasa one ({"events": [...]} or {"execute": "action_x"}).
+    payload = Column(JSON)
+    status = Column(String(16), nullable=False, default="pending")  # pending | sending | sent | failed
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, nullable=False, default=utcnow)
+    last_error = Column(Text)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    sent_at = Column(DateTime)
+
+    __table_args__ = (
+        Index("ix_outbox_conversation", "channel", "recipient", "id"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+
+class StatusLookup(Base):
+    """One attempt to look a case up by number and phone tail: the record that limits guessing."""
+
+    __tablename__ = "status_lookups"
+    id = Column(Integer, primary_key=True)
+    case_number = Column(String(32), nullable=False)
+    requester = Column(String(160), nullable=False)  # channel:sender_id
+    ok = Column(Boolean, nullable=False)
+    at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_status_lookups_case", "case_number", "at"),
+        Index("ix_status_lookups_requester", "requester", "at"),
+    )

@@ -48,7 +48,7 @@ from hotline.triage.risk import people_count_from_signals
 __all__ = [
     "AlreadyClaimed", "CaseNotFound", "Conflict", "InvalidInput", "PermissionDenied", "TransitionError",
     "DEFAULT_DEADLINE_HOURS", "open_case", "get_case", "queue", "claim", "claim_next", "transition",
-    "add_message", "register", "assign", "release", "transfer", "escalate", "resolve", "evaluate", "close",
+    "add_message", "record_event", "register", "assign", "release", "transfer", "escalate", "resolve", "evaluate", "close",
     "reopen", "set_warning_level", "add_party", "add_document", "list_cases", "is_overdue", "placement_of",
 ]
 
@@ -100,6 +100,12 @@ def _event(session: Session, case: Case, actor: Actor, action: str, *, from_stat
                       from_status=from_status, to_status=to_status, note=note, detail=detail)
     session.add(event)
     return event
+
+
+def record_event(session: Session, case: Case, actor: ActorLike, action: str, *, note: Optional[str] = None,
+                 detail: Optional[dict] = None, at: Optional[dt.datetime] = None) -> CaseEvent:
+    """An audit entry for something that happened to the case without a change of state (a hand-off, a rating)."""
+    return _event(session, case, as_actor(actor), action, note=note, detail=detail, at=at)
 
 
 def _set_level(case: Case, level: Optional[str]) -> None:
@@ -736,8 +742,10 @@ def add_document(session: Session, case: CaseRef, actor: ActorLike, kind: str, t
     return document
 
 
-def add_message(session: Session, case: Case, sender: str, text: str) -> CaseMessage:
-    message = CaseMessage(case_id=case.id, sender=sender, text=text if case.pii_consent else mask_pii(text))
+def add_message(session: Session, case: Case, sender: str, text: str, author: Optional[str] = None) -> CaseMessage:
+    """A line of the case's transcript; phone and ID numbers are masked unless the citizen consented."""
+    message = CaseMessage(case_id=case.id, sender=sender, text=text if case.pii_consent else mask_pii(text),
+                          author=author)
     session.add(message)
     session.flush()
     return message

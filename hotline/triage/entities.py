@@ -32,6 +32,9 @@ Every entity is ``{"entity", "value", "text", "start", "end"}`` with
 ``id_number`` (str, upper-case X)
     18-character resident ID numbers with a valid checksum and birth date, and
     15-digit old-style numbers with a valid birth date.
+``case_number`` (str)
+    The project's case numbers, JF + 8-digit date + 6-digit id, however typed
+    (jf20261122000001, JF 20261122 000001) -> JF20261122000001.
 
 ``mask_pii`` masks phones (138****5678), ID numbers (first 6 and last 4
 kept) and, because privacy wins over precision, any other run of 15-19 digits
@@ -417,12 +420,21 @@ def _parties(text: str, blocked: List[Span]) -> List[Entity]:
 
 # --- all -----------------------------------------------------------------------
 
+_CASE_NUMBER = re.compile(r"(?<![A-Za-z0-9])[Jj][Ff]\s?(\d{8})\s?(\d{6})(?!\d)")
+
+
+def _case_numbers(text: str) -> List[Entity]:
+    return [_entity("case_number", f"JF{m.group(1)}{m.group(2)}", text, m.start(), m.end())
+            for m in _CASE_NUMBER.finditer(text)]
+
+
 def extract_entities(text: str) -> List[Entity]:
     """All rule entities in text, sorted by position; see the module docstring for kinds and values."""
     if not text:
         return []
-    pii = _pii_entities(text)
-    pii_spans = [(e["start"], e["end"]) for e in pii]
+    cases = _case_numbers(text)
+    pii = [e for e in _pii_entities(text) if not _overlaps(e["start"], e["end"], [(c["start"], c["end"]) for c in cases])]
+    pii_spans = [(e["start"], e["end"]) for e in pii] + [(c["start"], c["end"]) for c in cases]
     blocked = list(pii_spans)
     blocked += [(m.start(), m.end()) for m in _LONG_DIGITS.finditer(text)]
     for rx in _NOT_QUANTITY:
@@ -431,7 +443,7 @@ def extract_entities(text: str) -> List[Entity]:
     number_spans = pii_spans + [(e["start"], e["end"]) for e in quantities]
     places = _locations(text, number_spans)
     parties = _parties(text, pii_spans)
-    return sorted(pii + quantities + places + parties, key=lambda e: (e["start"], e["end"]))
+    return sorted(cases + pii + quantities + places + parties, key=lambda e: (e["start"], e["end"]))
 
 
 def people_count(entities: Iterable[Entity]) -> Optional[int]:

@@ -1,0 +1,228 @@
+"""The outbox: what we owe a citizen or the Rasa server, stored with the decision and delivered afterwards.
+
+A mediator's reply, the notice that nobody picked a hand-off up, the
+request for a rating, and the commands that pause or resume the bot are
+rows here, written in the same transaction as the change that caused them,
+so a crash after the commit loses none of them. Delivery is separate:
+
+- citizen messages on a *pull* channel (the web chat page) are delivered
+  when the page fetches them (`feed`), and marked sent then;
+- commands to the Rasa server (`target = rasa`) are posted by
+  `deliver_due`, in order per conversation, retried with back-off; a row
+  is claimed with a conditional UPDATE first, so two deliverers (the web
+  service right after the commit, the timed job later) never both send it.
+
+A command that Rasa applied but whose "sent" mark was lost to a crash is
+sent again: delivery is at least once, and the commands are chosen so that
+a repeat does no harm (pause and resume are idempotent; an executed action
+checks the database before it speaks).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Protocol
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.cases.models import Case, OutboxMessage, utcnow
+
+logger = logging.getLogger(__name__)
+
+CITIZEN, RASA = "citizen", "rasa"
+# Channels whose client fetches its own messages; nothing is pushed to them.
+PULL_CHANNELS = frozenset({"webchat", "rest"})
+# Seconds before the next attempt after the n-th failure; the last value repeats.
+RETRY_DELAYS = (2, 10, 30, 60, 300, 900)
+MAX_ATTEMPTS = 20
+# A claimed row whose deliverer died is free again after this long.
+LEASE = dt.timedelta(seconds=60)
+
+
+class RasaCommands(Protocol):
+    def append_events(self, sender_id: str, events: List[Dict[str, Any]]) -> None: ...
+
+    def execute(self, sender_id: str, action: str) -> List[Dict[str, Any]]: ...
+
+
+# A sender for a push channel (SMS, WeChat): delivers one citizen message or raises.
+Sender = Callable[[OutboxMessage], None]
+
+
+def to_citizen(session: Session, *, channel: str, recipient: str, text: str, author: str = "bot",
+               author_name: Optional[str] = None, case: Optional[Case] = None,
+               buttons: Optional[List[Dict[str, str]]] = None, now: Optional[dt.datetime] = None) -> OutboxMessage:
+    now = now or utcnow()
+    row = OutboxMessage(target=CITIZEN, channel=channel, recipient=recipient, text=text, author=author,
+                        author_name=author_name, case_id=case.id if case is not None else None,
+                        payload={"buttons": buttons} if buttons else None, status="pending", attempts=0,
+                        next_attempt_at=now, created_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def to_rasa(session: Session, *, channel: str, recipient: str, command: Mapping[str, Any],
+            case: Optional[Case] = None, now: Optional[dt.datetime] = None) -> OutboxMessage:
+    """`command` is {"events": [...]} (appended to the tracker) or {"execute": "action_name"}."""
+    if set(command) not in ({"events"}, {"execute"}):
+        raise ValueError(f"unknown Rasa command {command!r}")
+    now = now or utcnow()
+    row = OutboxMessage(target=RASA, channel=channel, recipient=recipient, payload=dict(command),
+                        case_id=case.id if case is not None else None, status="pending", attempts=0,
+                        next_attempt_at=now, created_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def feed(session: Session, channel: str, recipient: str, after: int = 0, limit: int = 50,
+         now: Optional[dt.datetime] = None) -> List[OutboxMessage]:
+    """Citizen messages of one conversation on a pull channel after id `after`; they count as delivered now."""
+    rows = list(session.execute(
+        select(OutboxMessage)
+        .where(OutboxMessage.target == CITIZEN, OutboxMessage.channel == channel,
+               OutboxMessage.recipient == recipient, OutboxMessage.id > after)
+        .order_by(OutboxMessage.id).limit(limit)
+    ).scalars())
+    unsent = [r.id for r in rows if r.status != "sent"]
+    if unsent:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(unsent), OutboxMessage.status != "sent")
+                        .values(status="sent", sent_at=now or utcnow()).execution_options(synchronize_session=False))
+    return rows
+
+
+def last_id(session: Session, channel: str, recipient: str) -> int:
+    row = session.execute(
+        select(OutboxMessage.id).where(OutboxMessage.target == CITIZEN, OutboxMessage.channel == channel,
+                                       OutboxMessage.recipient == recipient)
+        .order_by(OutboxMessage.id.desc()).limit(1)).scalar_one_or_none()
+    return row or 0
+
+
+@dataclass
+class DeliveryRun:
+    sent: List[int] = field(default_factory=list)
+    failed: List[int] = field(default_factory=list)  # will be retried
+    gave_up: List[int] = field(default_factory=list)
+
+
+def _due(now: dt.datetime):
+    return or_(
+        (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
+        # A deliverer that claimed a row and died: its lease ran out.
+        (OutboxMessage.status == "sending") & (OutboxMessage.next_attempt_at <= now),
+    )
+
+
+def _claim(session: Session, row_id: int, now: dt.datetime) -> bool:
+    result = session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == row_id, _due(now))
+        .values(status="sending", next_attempt_at=now + LEASE)
+        .execution_options(synchronize_session=False))
+    session.commit()
+    return result.rowcount == 1
+
+
+def deliver_due(sessions: sessionmaker, rasa: Optional[RasaCommands], *,
+                senders: Optional[Mapping[str, Sender]] = None, recipient: Optional[str] = None,
+                now: Optional[dt.datetime] = None, limit: int = 200) -> DeliveryRun:
+    """Deliver what is due: Rasa commands in order per conversation, and citizen messages on push channels.
+
+    A conversation whose oldest undelivered row is not due yet (or fails)
+    gets nothing more this round, so a resume never overtakes its pause.
+    `recipient` limits the run to one conversation (the web service calls
+    that right after its own commit).
+    """
+    senders = dict(senders or {})
+    run = DeliveryRun()
+    now = now or utcnow()
+    with sessions() as session:
+        statement = (select(OutboxMessage)
+                     .where(OutboxMessage.status.in_(("pending", "sending")),
+                            or_(OutboxMessage.target == RASA, OutboxMessage.channel.not_in(sorted(PULL_CHANNELS))))
+                     .order_by(OutboxMessage.id).limit(limit))
+        if recipient is not None:
+            statement = statement.where(OutboxMessage.recipient == recipient)
+        rows = [(r.id, r.target, r.channel, r.recipient) for r in session.execute(statement).scalars()]
+        blocked = set()
+        for row_id, target, channel, to in rows:
+            key = (target, channel, to)
+            if key in blocked:
+                continue
+            if target == CITIZEN and channel not in senders:
+                blocked.add(key)  # no sender for this channel in this process
+                continue
+            if target == RASA and rasa is None:
+                blocked.add(key)
+                continue
+            if not _claim(session, row_id, now):
+                blocked.add(key)
+                continue
+            row = session.get(OutboxMessage, row_id, populate_existing=True)
+            try:
+                replies = _send(row, rasa, senders)
+            except Exception as error:  # noqa: BLE001 - any failure is retried; the row keeps the reason
+                blocked.add(key)
+                _failed(session, row, error, now, run)
+                continue
+            row.status, row.sent_at, row.attempts, row.last_error = "sent", utcnow(), row.attempts + 1, None
+            for reply in replies:
+                _reply_to_citizen(session, row, reply)
+            session.commit()
+            run.sent.append(row_id)
+    return run
+
+
+def _send(row: OutboxMessage, rasa: Optional[RasaCommands], senders: Mapping[str, Sender]) -> List[Dict[str, Any]]:
+    if row.target == CITIZEN:
+        senders[row.channel](row)
+        return []
+    command = row.payload or {}
+    if "events" in command:
+        rasa.append_events(row.recipient, list(command["events"]))
+        return []
+    return rasa.execute(row.recipient, command["execute"])
+
+
+def _reply_to_citizen(session: Session, command: OutboxMessage, reply: Dict[str, Any]) -> None:
+    """What an executed action said goes to the citizen, on the conversation's own channel."""
+    text = reply.get("text") or ""
+    buttons = [{"title": b.get("title"), "payload": b.get("payload")} for b in reply.get("buttons") or []]
+    if not text and not buttons:
+        return
+    case = session.get(Case, command.case_id) if command.case_id else None
+    to_citizen(session, channel=command.channel, recipient=command.recipient, text=text, author="bot", case=case,
+               buttons=buttons or None)
+    if case is not None and text:
+        from hotline.cases.service import add_message
+
+        add_message(session, case, "bot", text)
+
+
+def _failed(session: Session, row: OutboxMessage, error: BaseException, now: dt.datetime, run: DeliveryRun) -> None:
+    row.attempts += 1
+    row.last_error = f"{type(error).__name__}: {error}"[:1000]
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status = "failed"
+        run.gave_up.append(row.id)
+        logger.error("outbox %s to %s:%s given up after %d attempts: %s", row.id, row.channel, row.recipient,
+                     row.attempts, row.last_error)
+    else:
+        delay = RETRY_DELAYS[min(row.attempts - 1, len(RETRY_DELAYS) - 1)]
+        row.status, row.next_attempt_at = "pending", now + dt.timedelta(seconds=delay)
+        run.failed.append(row.id)
+        logger.warning("outbox %s to %s:%s failed (attempt %d, next in %d s): %s", row.id, row.channel,
+                       row.recipient, row.attempts, delay, row.last_error)
+    session.commit()
+
+
+def pending_count(session: Session, recipients: Optional[Iterable[str]] = None) -> int:
+    from sqlalchemy import func
+
+    statement = select(func.count(OutboxMessage.id)).where(OutboxMessage.status.in_(("pending", "sending")))
+    if recipients is not None:
+        statement = statement.where(OutboxMessage.recipient.in_(list(recipients)))
+    return session.execute(statement).scalar_one()

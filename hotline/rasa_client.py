@@ -1,0 +1,49 @@
+"""A small client for the Rasa server: the REST channel, the NLU parse, and the conversation API."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+from urllib.parse import quote
+
+import requests
+
+
+class RasaUnavailable(RuntimeError):
+    pass
+
+
+class RasaClient:
+    def __init__(self, base_url: str, token: Optional[str] = None, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+
+    def _post(self, path: str, payload: Any, *, auth: bool = True) -> Any:
+        params = {"token": self.token} if auth and self.token else None
+        try:
+            response = requests.post(f"{self.base_url}{path}", json=payload, params=params, timeout=self.timeout)
+        except requests.RequestException as error:
+            raise RasaUnavailable(str(error)) from error
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}: {response.text[:200]}")
+        return response.json()
+
+    def send(self, sender_id: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+        """Deliver a citizen's message through the REST channel; returns the bot's replies."""
+        payload: Dict[str, Any] = {"sender": sender_id, "message": text}
+        if metadata:
+            payload["metadata"] = metadata
+        return self._post("/webhooks/rest/webhook", payload, auth=False)
+
+    def parse(self, text: str) -> Dict[str, Any]:
+        """The NLU parse with the triage record (`POST /model/parse`)."""
+        return self._post("/model/parse", {"text": text})
+
+    def append_events(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
+        """Append events (pause, resume, slots ...) to a conversation's tracker."""
+        self._post(f"/conversations/{quote(sender_id, safe='')}/tracker/events", events)
+
+    def execute(self, sender_id: str, action: str) -> List[Dict[str, Any]]:
+        """Run one action in a conversation (the bot speaking first); returns what it said."""
+        body = self._post(f"/conversations/{quote(sender_id, safe='')}/execute",
+                          {"name": action})
+        return list(body.get("messages") or [])
