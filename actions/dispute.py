@@ -1,21 +1,41 @@
-"""Reporting a dispute: acknowledge it, fill the form, open the case."""
+"""Reporting a dispute: acknowledge it, ask what this kind of dispute needs, read it back, open the case."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
+from actions.forms import StoppableFormValidation
+from actions.handoff import hand_off
 from hotline.cases.lifecycle import WARNING_NAMES
 from hotline.cases.service import open_case
+from hotline.conversations import intake
 from hotline.timeutil import format_deadline
-from hotline.triage import extract_entities
 
 logger = logging.getLogger(__name__)
+
+FORM_SLOTS = (intake.DETAILS, intake.LOCATION, intake.PARTY, intake.PEOPLE, intake.CONSENT, intake.PHONE,
+              intake.CONFIRM)
+CONSENT_BUTTONS = [{"title": "同意", "payload": "/affirm"}, {"title": "不同意", "payload": "/deny"}]
+CONFIRM_BUTTONS = [{"title": "对，登记吧", "payload": "/affirm"}, {"title": "要修改", "payload": "/deny"},
+                   {"title": "不登记了", "payload": "/stop"}]
+
+
+def _report(tracker: Tracker) -> Dict[str, Any]:
+    """The message that started this report (the key is kept in a slot) and its triage record."""
+    event = common.find_user_event(tracker, tracker.get_slot("report_key"))
+    return {"event": event, "triage": common.triage_of(event),
+            "text": tracker.get_slot("report_text") or (event or {}).get("text") or ""}
+
+
+def _is_urgent(triage: Dict[str, Any]) -> bool:
+    return triage.get("warning_level") in ("orange", "red")
 
 
 class ActionAcknowledgeDispute(Action):
@@ -23,58 +43,202 @@ class ActionAcknowledgeDispute(Action):
         return "action_acknowledge_dispute"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        event = common.latest_user_event(tracker)
+        event = common.latest_said(tracker)
         triage = common.triage_of(event)
         dispute = triage.get("dispute_type") or {}
         name = dispute.get("name")
         if name and dispute.get("code") != "other":
             kind = name if name.endswith(("纠纷", "争议")) else f"{name}纠纷"
-            text = f"明白了，这是一起{kind}。我先帮您登记，好让调解员尽快跟进。"
+            text = f"明白了，这是一起{kind}。我先帮您登记，好让调解员尽快跟进，随时说“算了”可以停止。"
         else:
-            text = "明白了，我先帮您登记这件事，好让调解员尽快跟进。"
+            text = "明白了，我先帮您登记这件事，好让调解员尽快跟进，随时说“算了”可以停止。"
         level = triage.get("warning_level")
         if level in ("orange", "red"):
-            text += f"您说的情况已标为{WARNING_NAMES[level]}，会优先处理。"
+            text += f"您说的情况已标为{WARNING_NAMES[level]}，只问一两个问题，马上转给工作人员。"
         dispatcher.utter_message(text=text)
-        return [
+        # A new report starts clean: nothing from an earlier report in this conversation carries over.
+        events: List[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        events += [
             SlotSet("dispute_type", dispute.get("code")),
             SlotSet("report_text", (event or {}).get("text")),
             SlotSet("report_key", common.intake_key(tracker, event)),
         ]
+        # What the first message already says is not asked again.
+        triage_entities = triage.get("entities") or []
+        places = [e["text"] for e in triage_entities if e.get("entity") == "location"]
+        if places:
+            events.append(SlotSet(intake.LOCATION, "".join(dict.fromkeys(places))))
+        people = intake.people_in(triage)
+        if people is not None:
+            events.append(SlotSet(intake.PEOPLE, people))
+        return events
 
 
-class ValidateDisputeForm(FormValidationAction):
+class ValidateDisputeForm(StoppableFormValidation):
+    stop_action = "action_stop_report"
+
     def name(self) -> Text:
         return "validate_dispute_form"
 
     async def required_slots(
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Text]:
+        report = _report(tracker)
+        urgent = _is_urgent(report["triage"])
+        fields = intake.fields_needed(tracker.get_slot("dispute_type"), report["text"], report["triage"],
+                                      urgent=urgent)
+        fields.append(intake.CONSENT)
         # Without consent we ask for no personal data at all.
-        if tracker.get_slot("pii_consent") is False:
-            return [s for s in domain_slots if s != "contact_phone"]
-        return domain_slots
+        if tracker.get_slot(intake.CONSENT) is not False:
+            fields.append(intake.PHONE)
+        if not urgent:
+            fields.append(intake.CONFIRM)
+        return fields
 
-    def validate_incident_location(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
-        text = str(value or "").strip()
-        places = [e["text"] for e in extract_entities(text) if e["entity"] == "location"]
-        if places:
-            return {"incident_location": "".join(dict.fromkeys(places))}
-        if 2 <= len(text) <= 120:
-            return {"incident_location": text}
-        dispatcher.utter_message(response="utter_invalid_location")
-        return {"incident_location": None}
+    def _invalid(self, dispatcher: CollectingDispatcher, slot: str) -> Dict[Text, Any]:
+        dispatcher.utter_message(text=intake.INVALID[slot])
+        return {slot: None}
 
-    def validate_contact_phone(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
-        phones = [e["value"] for e in extract_entities(str(value or "")) if e["entity"] == "phone"]
-        if phones:
-            return {"contact_phone": str(phones[0])}
-        dispatcher.utter_message(response="utter_invalid_phone")
-        return {"contact_phone": None}
+    def validate_incident_details(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Dict[Text, Any]:
+        details = intake.read_details(str(value or ""))
+        if details is None:
+            return self._invalid(dispatcher, intake.DETAILS)
+        result: Dict[Text, Any] = {intake.DETAILS: details}
+        # The dispute type may only now be clear ("我有个纠纷" first, the story second).
+        dispute = (common.triage_of(common.latest_said(tracker)).get("dispute_type") or {}).get("code")
+        if dispute and not tracker.get_slot("dispute_type"):
+            result["dispute_type"] = dispute
+        return result
+
+    def validate_incident_location(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> Dict[Text, Any]:
+        place = intake.read_location(str(value or ""))
+        return {intake.LOCATION: place} if place else self._invalid(dispatcher, intake.LOCATION)
+
+    def validate_other_party(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> Dict[Text, Any]:
+        party = intake.read_party(str(value or ""))
+        return {intake.PARTY: party} if party else self._invalid(dispatcher, intake.PARTY)
+
+    def validate_people_count(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> Dict[Text, Any]:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            return {intake.PEOPLE: int(value)}
+        people = intake.read_people(str(value or ""))
+        return {intake.PEOPLE: people} if people else self._invalid(dispatcher, intake.PEOPLE)
+
+    def validate_pii_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> Dict[Text, Any]:
+        if isinstance(value, bool):
+            return {intake.CONSENT: value}
+        answer = intake.read_yes_no(str(value or ""), common.intent_of(tracker))
+        if answer is None:
+            dispatcher.utter_message(text="请回复“同意”或“不同意”。")
+            return {intake.CONSENT: None}
+        if answer is False:
+            dispatcher.utter_message(text="好的，不记录您的电话和其他个人信息。")
+            return {intake.CONSENT: False, intake.PHONE: None}
+        return {intake.CONSENT: True}
+
+    def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        phone = intake.read_phone(str(value or ""))
+        return {intake.PHONE: phone} if phone else self._invalid(dispatcher, intake.PHONE)
+
+    def validate_summary_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "")
+        field = intake.field_to_correct(text)
+        if field is not None:
+            return self._correct(field, text, dispatcher, tracker)
+        answer = intake.read_yes_no(text, common.intent_of(tracker))
+        if answer is True:
+            return {intake.CONFIRM: True}
+        if answer is False:
+            dispatcher.utter_message(text=intake.correction_prompt())
+        # Anything else: the summary is read back again by action_ask_summary_confirmed.
+        return {intake.CONFIRM: None}
+
+    def _correct(self, field: str, text: str, dispatcher: CollectingDispatcher,
+                 tracker: Tracker) -> Dict[Text, Any]:
+        """"地点不对" clears the item so the form asks again; "电话改成139..." takes the new value at once."""
+        if field == intake.PHONE and tracker.get_slot(intake.CONSENT) is not True:
+            dispatcher.utter_message(text="您没有同意记录电话，所以不会保存电话号码。")
+            return {intake.CONFIRM: None}
+        readers = {intake.LOCATION: intake.read_location, intake.PHONE: intake.read_phone,
+                   intake.PEOPLE: intake.read_people}
+        reader = readers.get(field)
+        # Only a value beyond the item's name counts: "地点不对" names the item and says nothing new.
+        remainder = text
+        for word in intake.CORRECTION_WORDS[field]:
+            remainder = remainder.replace(word, "")
+        for filler in ("不对", "错了", "改成", "改为", "改一下", "要改", "应该是", "是", "改", "一下", "，", ",", "。"):
+            remainder = remainder.replace(filler, "")
+        new_value = reader(remainder) if reader is not None and intake.content_length(remainder) >= 2 else None
+        if new_value:
+            return {field: new_value, intake.CONFIRM: None}
+        return {field: None, intake.CONFIRM: None}
+
+
+class _AskAction(Action, ABC):
+    """Asks for one slot of a form; the question depends on what is known (e.g. the dispute type)."""
+
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The slot this action asks for: each subclass sets it, and only subclasses are registered."""
+
+    def name(self) -> Text:
+        return f"action_ask_{self.slot}"
+
+    def text(self, tracker: Tracker) -> str:
+        return intake.question(self.slot, tracker.get_slot("dispute_type"))
+
+    buttons: Optional[List[Dict[str, str]]] = None
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(text=self.text(tracker), buttons=self.buttons or [])
+        return []
+
+
+class ActionAskIncidentDetails(_AskAction):
+    slot = intake.DETAILS
+
+
+class ActionAskIncidentLocation(_AskAction):
+    slot = intake.LOCATION
+
+
+class ActionAskOtherParty(_AskAction):
+    slot = intake.PARTY
+
+
+class ActionAskPeopleCount(_AskAction):
+    slot = intake.PEOPLE
+
+
+class ActionAskPiiConsent(_AskAction):
+    slot = intake.CONSENT
+    buttons = CONSENT_BUTTONS
+
+
+class ActionAskContactPhone(_AskAction):
+    slot = intake.PHONE
+
+
+class ActionAskSummaryConfirmed(_AskAction):
+    slot = intake.CONFIRM
+    buttons = CONFIRM_BUTTONS
+
+    def text(self, tracker: Tracker) -> str:
+        values = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
+        values["report_text"] = tracker.get_slot("report_text")
+        return intake.summary(values, tracker.get_slot("dispute_type"), consent=tracker.get_slot(intake.CONSENT))
+
+
+def _reset() -> List[EventType]:
+    return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("report_key", None)]
 
 
 class ActionOpenCase(Action):
@@ -82,11 +246,22 @@ class ActionOpenCase(Action):
         return "action_open_case"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        key = tracker.get_slot("report_key") or common.intake_key(tracker, common.latest_user_event(tracker))
-        report_event = common.find_user_event(tracker, key)
-        triage = common.triage_of(report_event)
-        consent = tracker.get_slot("pii_consent") is True
-        text = tracker.get_slot("report_text") or (report_event or {}).get("text") or ""
+        key = tracker.get_slot("report_key") or common.intake_key(tracker, common.latest_said(tracker))
+        report = _report(tracker)
+        triage = report["triage"]
+        if tracker.get_slot("dispute_type") and not triage.get("dispute_type"):
+            from hotline.triage import DISPUTE_TYPES
+
+            code = tracker.get_slot("dispute_type")
+            triage["dispute_type"] = {"code": code, "name": DISPUTE_TYPES.get(code, code), "confidence": None}
+        consent = tracker.get_slot(intake.CONSENT) is True
+        text = report["text"]
+        details = tracker.get_slot(intake.DETAILS)
+        if details and details not in text:
+            text = f"{text}\n{details}".strip()
+        channel, sender = common.conversation(tracker)
+        people = tracker.get_slot(intake.PEOPLE)
+        party = tracker.get_slot(intake.PARTY)
         try:
             with common.sessions().begin() as session:
                 case, created = open_case(
@@ -95,15 +270,17 @@ class ActionOpenCase(Action):
                     text=text,
                     triage=triage,
                     intake_key=key,
-                    channel=common.channel_of(tracker),
-                    sender_id=tracker.sender_id,
-                    location=tracker.get_slot("incident_location"),
-                    contact_phone=tracker.get_slot("contact_phone"),
+                    channel=channel,
+                    sender_id=sender,
+                    location=tracker.get_slot(intake.LOCATION),
+                    contact_phone=tracker.get_slot(intake.PHONE),
                     pii_consent=consent,
                     transcript=common.transcript(tracker),
                     deadline_hours=common.settings().deadline_hours,
+                    respondent=party if party and party != intake.UNKNOWN else None,
+                    people_count=int(people) if isinstance(people, (int, float)) else None,
                 )
-                number, deadline = case.number, case.deadline_at
+                number, deadline, level = case.number, case.deadline_at, case.warning_level
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
             logger.exception("opening a case failed for conversation %s (report key %s)", tracker.sender_id, key)
             dispatcher.utter_message(
@@ -112,18 +289,25 @@ class ActionOpenCase(Action):
             return []
         if not created:
             logger.info("case %s already open for report key %s", number, key)
-        local = format_deadline(deadline)
-        lines = [f"已为您登记，案件编号：{number}。", f"调解员会在{local}前跟进处理。"]
+        lines = [f"已为您登记，案件编号：{number}。", f"调解员会在{format_deadline(deadline)}前跟进处理。"]
         if consent:
             lines.append("查询进度时，请提供案件编号和联系电话后四位。")
         else:
-            lines.append("您没有同意留下联系方式，我们不会保存您的个人信息；可以凭案件编号查询进度。")
+            lines.append("您没有同意留下联系方式，我们不会保存您的个人信息；在这个对话里凭案件编号就能查询进度，"
+                         "调解员也会在这里回复您。有法律问题可以直接问我，或拨打12348咨询律师。")
         dispatcher.utter_message(text="".join(lines))
-        return [
-            SlotSet("case_number", number),
-            SlotSet("incident_location", None),
-            SlotSet("pii_consent", None),
-            SlotSet("contact_phone", None),
-            SlotSet("report_key", None),
-        ]
+        events = _reset() + [SlotSet("case_number", number)]
+        if level in ("orange", "red"):
+            # Danger of escalation: a person takes over now, not within days.
+            events += hand_off(dispatcher, tracker, number, reason="warning")
+        return events
 
+
+class ActionStopReport(Action):
+    def name(self) -> Text:
+        return "action_stop_report"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(text="好的，不登记了，刚才说的情况不会立案。以后需要随时再来找我；"
+                                      "如遇危险请立即拨打110。")
+        return _reset() + [SlotSet("dispute_type", None), SlotSet("report_text", None)]

@@ -1,14 +1,84 @@
-"""Legal questions: the bot names where a lawyer answers; it never guesses the law."""
+"""Legal questions: a cited answer when the match is sure, a confirmation when it is plausible, else 12348.
+
+Never a guessed answer: when the retriever is unsure the bot says so, and
+the question is recorded as a consultation transferred to 12348, where a
+lawyer answers.
+"""
 from __future__ import annotations
 
-from typing import List, Text
+import logging
+import threading
+from typing import List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
+from hotline.cases.service import open_case, transfer
+from hotline.legal import format_answer
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_retriever = None
+
+CLOSING = "\n以上是一般情况下的规定，具体到您的情况，可以拨打12348公共法律服务热线问律师。"
+YES_NO = [{"title": "是的", "payload": "/affirm"}, {"title": "不是", "payload": "/deny"}]
+
+
+def retriever():
+    """Built once per process (a few seconds); actions/__main__.py starts it before the first question."""
+    global _retriever
+    with _lock:
+        if _retriever is None:
+            from hotline.legal import LegalRetriever
+
+            _retriever = LegalRetriever.from_faq()
+    return _retriever
+
+
+def warm_in_background() -> threading.Thread:
+    thread = threading.Thread(target=retriever, name="legal-retriever", daemon=True)
+    thread.start()
+    return thread
+
+
+def _entry(entry_id: Optional[str]):
+    return next((e for e in retriever().entries if e.id == entry_id), None) if entry_id else None
+
+
+def _reset() -> List[EventType]:
+    return [SlotSet("legal_candidate", None), SlotSet("legal_question", None)]
+
+
+def refer_to_lawyer(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, *, lead: str) -> List[EventType]:
+    """Record the question as a consultation transferred to 12348, and say so."""
+    # The message that asked the question (a "不是" may have come since), for its triage.
+    event = next((e for e in reversed(common.user_events(tracker)) if e.get("text") == question),
+                 None) or common.latest_said(tracker)
+    triage = common.triage_of(event)
+    triage["intent"] = {"name": "ask_legal", "confidence": (triage.get("intent") or {}).get("confidence")}
+    triage["route"] = {"to": "12348", "reason": "机器人没有把握回答的法律咨询，转12348律师解答。"}
+    channel, sender = common.conversation(tracker)
+    try:
+        with common.sessions().begin() as session:
+            case, created = open_case(
+                session, "bot", text=question, triage=triage, intake_key=f"{common.intake_key(tracker, event)}:legal",
+                channel=channel, sender_id=sender, transcript=common.transcript(tracker),
+                deadline_hours=common.settings().deadline_hours)
+            if created:
+                transfer(session, case, "bot", "12348", reason=f"法律咨询：{question[:200]}")
+            number = case.number
+    except Exception:  # noqa: BLE001 - the citizen still gets the way to a lawyer
+        logger.exception("consultation not recorded for conversation %s", tracker.sender_id)
+        dispatcher.utter_message(text=lead + "建议直接拨打12348公共法律服务热线，由律师为您解答。")
+        return _reset()
+    dispatcher.utter_message(text=(
+        f"{lead}已把您的问题记下，转给12348公共法律服务热线的律师（编号{number}）。"
+        "着急的话可以直接拨打12348，报这个编号；也可以到当地公共法律服务中心（站）当面咨询。"))
+    return _reset() + [SlotSet("case_number", number)]
 
 
 class ActionAnswerLegal(Action):
@@ -16,17 +86,40 @@ class ActionAnswerLegal(Action):
         return "action_answer_legal"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        triage = common.triage_of(common.latest_user_event(tracker))
-        dispute = (triage.get("dispute_type") or {}).get("name")
-        topic = f"（{dispute}）" if dispute else ""
-        dispatcher.utter_message(
-            text=(
-                f"这是一个法律问题{topic}。为了不给您不准确的答复，建议由律师解答："
-                "请拨打12348公共法律服务热线，或到当地公共法律服务中心（站）咨询。"
-                "如果您希望调解员帮忙调解，直接说“我要调解”并讲讲经过就可以。"
-            )
-        )
-        return []
+        event = common.latest_said(tracker)
+        question = (event or {}).get("text") or ""
+        dispute = (common.triage_of(event).get("dispute_type") or {}).get("code")
+        decision = retriever().decide(question, dispute_type=dispute)
+        if decision.kind == "answer":
+            dispatcher.utter_message(text=format_answer(decision.entry) + CLOSING)
+            return _reset()
+        if decision.kind == "confirm":
+            dispatcher.utter_message(text=f"您问的是不是：{decision.entry.title}", buttons=YES_NO)
+            return [SlotSet("legal_candidate", decision.entry.id), SlotSet("legal_question", question)]
+        return refer_to_lawyer(dispatcher, tracker, question, lead="这个问题我没有把握答准确，不想给您说错。")
+
+
+class ActionAnswerConfirmed(Action):
+    def name(self) -> Text:
+        return "action_answer_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        entry = _entry(tracker.get_slot("legal_candidate"))
+        if entry is None:
+            return refer_to_lawyer(dispatcher, tracker, tracker.get_slot("legal_question") or "", lead="")
+        dispatcher.utter_message(text=format_answer(entry) + CLOSING)
+        return _reset()
+
+
+class ActionLegalRefer(Action):
+    """The citizen said the candidate is not what they asked: no guessing, a lawyer answers."""
+
+    def name(self) -> Text:
+        return "action_legal_refer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        question = tracker.get_slot("legal_question") or ((common.latest_said(tracker) or {}).get("text") or "")
+        return refer_to_lawyer(dispatcher, tracker, question, lead="好的，那我就不乱答了。")
 
 
 class ActionPublicService(Action):
@@ -34,7 +127,7 @@ class ActionPublicService(Action):
         return "action_public_service"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        route = common.triage_of(common.latest_user_event(tracker)).get("route") or {}
+        route = common.triage_of(common.latest_said(tracker)).get("route") or {}
         reason = route.get("reason") or ""
         dispatcher.utter_message(
             text=(

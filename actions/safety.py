@@ -11,14 +11,9 @@ from rasa_sdk.types import DomainDict
 
 from actions import common
 from hotline.cases.service import open_case
+from hotline.conversations.safety import EMERGENCY_TEXT
 
 logger = logging.getLogger(__name__)
-
-EMERGENCY_TEXT = (
-    "您现在可能有危险，请立即拨打110报警！"
-    "能离开的话先到安全的地方，保持手机畅通；有人受伤请同时拨打120。"
-    "我们已把这件事标为紧急，转110处理。"
-)
 
 
 class ActionEmergency(Action):
@@ -28,11 +23,12 @@ class ActionEmergency(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         # The guidance goes out first: nothing that fails below may delay it.
         dispatcher.utter_message(text=EMERGENCY_TEXT)
-        event = common.latest_user_event(tracker)
+        event = common.latest_said(tracker)
         triage = common.triage_of(event)
         triage["route"] = {"to": "110", "reason": (triage.get("route") or {}).get("reason") or "存在现实危险，转110处置"}
         triage.setdefault("intent", {"name": "emergency", "confidence": 1.0})
         key = common.intake_key(tracker, event)
+        channel, sender = common.conversation(tracker)
         try:
             with common.sessions().begin() as session:
                 case, _ = open_case(
@@ -41,8 +37,8 @@ class ActionEmergency(Action):
                     text=(event or {}).get("text") or "",
                     triage=triage,
                     intake_key=key,
-                    channel=common.channel_of(tracker),
-                    sender_id=tracker.sender_id,
+                    channel=channel,
+                    sender_id=sender,
                     transcript=common.transcript(tracker),
                     deadline_hours=common.settings().deadline_hours,
                 )
@@ -51,3 +47,15 @@ class ActionEmergency(Action):
             logger.exception("urgent case not opened for conversation %s (key %s)", tracker.sender_id, key)
             return []
         return [SlotSet("case_number", number)]
+
+
+class ActionStopped(Action):
+    """The citizen stopped a question the bot was asking (a case lookup, a call-back, a rating)."""
+
+    def name(self) -> Text:
+        return "action_stopped"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(text="好的，先不弄了。还有别的需要帮忙的吗？")
+        return [SlotSet(slot, None) for slot in ("lookup_number", "lookup_tail", "lookup_outcome", "callback_phone",
+                                                 "citizen_rating", "rating_comment")]

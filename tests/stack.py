@@ -44,6 +44,7 @@ class Stack:
             "WEB_PORT": str(self.web_port),
             "RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+            "SANIC_HOST": "127.0.0.1",
             **(extra_env or {}),
         }
         if "REDIS_URL" not in (extra_env or {}):
@@ -71,7 +72,7 @@ class Stack:
     def start(self, timeout: float = 240.0) -> "Stack":
         subprocess.run([str(BIN / "hotline"), "db", "upgrade"], cwd=PROJECT_ROOT, env=self.env, check=True,
                        capture_output=True)
-        self._spawn("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+        self._spawn("actions", [str(BIN / "python"), "-m", "actions", "--actions", "actions",
                                 "--port", str(self.actions_port)])
         self._spawn("rasa", [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", self.token,
                              "--interface", "127.0.0.1", "--port", str(self.rasa_port), "--model", str(self.model),

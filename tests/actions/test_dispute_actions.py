@@ -107,12 +107,68 @@ def test_open_case_failure_still_answers_the_citizen(monkeypatch, tmp_path):
     assert "12345" in dispatcher.messages[0]["text"]
 
 
-def test_form_skips_the_phone_without_consent():
-    form = ValidateDisputeForm()
-    state = tracker(conversation()[:5], {"pii_consent": False})
-    slots = asyncio.run(form.required_slots(["incident_location", "pii_consent", "contact_phone"],
-                                            CollectingDispatcher(), state, {}))
-    assert slots == ["incident_location", "pii_consent"]
+def required(slots, events=None):
+    state = tracker(events if events is not None else conversation()[:5], slots)
+    return asyncio.run(ValidateDisputeForm().required_slots([], CollectingDispatcher(), state, {}))
+
+
+def test_form_asks_what_a_wage_dispute_needs_and_skips_the_phone_without_consent():
+    slots = {"report_key": "citizen-1:2.0", "report_text": REPORT, "dispute_type": "labor"}
+    assert required(slots) == ["incident_location", "other_party", "people_count", "pii_consent", "contact_phone",
+                               "summary_confirmed"]
+    assert required({**slots, "pii_consent": False}) == ["incident_location", "other_party", "people_count",
+                                                         "pii_consent", "summary_confirmed"]
+
+
+def test_form_asks_what_happened_when_the_first_message_says_too_little():
+    events = [{"event": "session_started", "timestamp": 1.0}, user_event("我要调解", "report_dispute", 2.0)]
+    slots = {"report_key": "citizen-1:2.0", "report_text": "我要调解"}
+    assert required(slots, events)[0] == "incident_details"
+
+
+def test_a_red_warning_asks_only_where_and_how_to_reach_the_citizen():
+    text = "村里五十多户商量好了明天去镇政府门口拉横幅"
+    events = [{"event": "session_started", "timestamp": 1.0}, user_event(text, "report_dispute", 2.0, "land")]
+    slots = {"report_key": "citizen-1:2.0", "report_text": text, "dispute_type": "land"}
+    assert required(slots, events) == ["incident_location", "pii_consent", "contact_phone"]
+
+
+def confirm(text, intent, slots=None):
+    events = conversation() + [user_event(text, intent, 6.0)]
+    dispatcher = CollectingDispatcher()
+    result = ValidateDisputeForm().validate_summary_confirmed(text, dispatcher, tracker(events, slots or {}), {})
+    return result, [m.get("text") for m in dispatcher.messages]
+
+
+def test_the_summary_is_confirmed_corrected_or_asked_about():
+    assert confirm("对的没问题", "affirm")[0] == {"summary_confirmed": True}
+    assert confirm("地点不对", "deny")[0] == {"incident_location": None, "summary_confirmed": None}
+    # A new value in the same breath is taken at once.
+    assert confirm("地点改成城关镇东街", "report_dispute")[0] == {"incident_location": "城关镇东街",
+                                                               "summary_confirmed": None}
+    result, said = confirm("不对", "deny")
+    assert result == {"summary_confirmed": None} and "哪一项" in said[0]
+    # No consent, no phone: a phone correction is refused rather than stored.
+    result, said = confirm("电话改成13900001111", "report_dispute", {"pii_consent": False})
+    assert result == {"summary_confirmed": None} and "不会保存" in said[0]
+
+
+@pytest.mark.parametrize("text, intent, expected", [
+    ("同意", "affirm", True), ("好吧", "nlu_fallback", True), ("不同意", "deny", False), ("我不想留电话", "report_dispute", False),
+])
+def test_consent_is_read_from_the_intent_and_the_words(text, intent, expected):
+    state = tracker(conversation()[:4] + [user_event(text, intent, 4.5)])
+    result = ValidateDisputeForm().validate_pii_consent(text, CollectingDispatcher(), state, {})
+    assert result["pii_consent"] is expected
+    if expected is False:
+        assert result["contact_phone"] is None
+
+
+def test_an_unclear_consent_answer_is_asked_again():
+    dispatcher = CollectingDispatcher()
+    state = tracker(conversation()[:4] + [user_event("随便", "nlu_fallback", 4.5)])
+    assert ValidateDisputeForm().validate_pii_consent("随便", dispatcher, state, {}) == {"pii_consent": None}
+    assert "同意" in dispatcher.messages[0]["text"]
 
 
 @pytest.mark.parametrize(

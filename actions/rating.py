@@ -1,0 +1,133 @@
+"""Closing the loop with the citizen: after resolution, ask for a 1-5 rating and a comment, and store both."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationResumed, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import common
+from actions.forms import StoppableFormValidation
+from hotline.cases.errors import CaseError
+from hotline.cases.lifecycle import NEXT_PATHS, OUTCOMES
+from hotline.conversations import rating
+
+logger = logging.getLogger(__name__)
+
+SCORE, COMMENT = "citizen_rating", "rating_comment"
+NONE = "-"
+SCORE_BUTTONS = [{"title": f"{n}分", "payload": f"{n}分"} for n in (5, 4, 3, 2, 1)]
+
+
+def _awaiting(tracker: Tracker):
+    with common.sessions()() as session:
+        case = rating.awaiting_rating(session, *common.conversation(tracker))
+        if case is None:
+            return None
+        return {"number": case.number, "outcome": case.outcome, "next_path": case.next_path}
+
+
+class ActionAskRating(Action):
+    """Run when a case is resolved (through the API): resume the bot and ask the citizen to rate the service."""
+
+    def name(self) -> Text:
+        return "action_ask_rating"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        case = _awaiting(tracker)
+        if case is None:
+            # Already rated, or a repeated delivery: nothing to ask.
+            return []
+        result = OUTCOMES.get(case["outcome"], "已办结")
+        if case["next_path"]:
+            result += f"，建议您{NEXT_PATHS[case['next_path']]}"
+        dispatcher.utter_message(
+            text=(f"您的案件{case['number']}已办结：{result}。请为这次调解服务打个分：1到5分，5分最满意；"
+                  "也可以写几句意见，比如“4分，调解员很耐心”。"),
+            buttons=SCORE_BUTTONS)
+        return [ConversationResumed(), SlotSet("case_number", case["number"]), SlotSet(SCORE, None),
+                SlotSet(COMMENT, None), ActiveLoop("rating_form"), SlotSet("requested_slot", SCORE),
+                ActionExecuted("action_listen")]
+
+
+class ValidateRatingForm(StoppableFormValidation):
+    def name(self) -> Text:
+        return "validate_rating_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> List[Text]:
+        return [SCORE, COMMENT]
+
+    def validate_citizen_rating(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[Text, Any]:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value <= 5:
+            return {SCORE: int(value)}
+        parsed = rating.parse_rating(str(value or ""))
+        if parsed is None:
+            dispatcher.utter_message(text="请回复1到5的数字打分（5分最满意）。", buttons=SCORE_BUTTONS)
+            return {SCORE: None}
+        score, comment = parsed
+        # "4分，调解员很耐心": the comment came with the score, nothing more to ask.
+        return {SCORE: score, COMMENT: comment or None}
+
+    def validate_rating_comment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        return {COMMENT: NONE if not text or rating.NO_COMMENT.match(text) else text}
+
+
+class ActionAskRatingComment(Action):
+    def name(self) -> Text:
+        return "action_ask_rating_comment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(text="谢谢您的评分！还想说几句意见或建议吗？直接回复就可以，不用的话回复“没有”。",
+                                 buttons=[{"title": "没有了", "payload": "没有"}])
+        return []
+
+
+def _save(tracker: Tracker, score: int, comment: Optional[str]) -> Optional[str]:
+    """Store the rating on the conversation's resolved case; the case number, or None when none awaits it."""
+    with common.sessions().begin() as session:
+        case = rating.awaiting_rating(session, *common.conversation(tracker))
+        if case is None:
+            return None
+        rating.rate(session, case, score, comment)
+        return case.number
+
+
+class ActionSaveRating(Action):
+    def name(self) -> Text:
+        return "action_save_rating"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        score = tracker.get_slot(SCORE)
+        comment = tracker.get_slot(COMMENT)
+        if score is None:
+            # The citizen rated without being asked in this session ("给五分"): read it from what they wrote.
+            parsed = rating.parse_rating((common.latest_said(tracker) or {}).get("text") or "")
+            if parsed is None or _awaiting(tracker) is None:
+                # Read as a rating, but nothing waits for one: most likely a message the model misread.
+                dispatcher.utter_message(text="抱歉，我没太明白。能换个说法，或者说说具体发生了什么事吗？"
+                                              "需要人工可以说“转人工”。")
+                return []
+            score, comment = parsed
+        reset = [SlotSet(SCORE, None), SlotSet(COMMENT, None)]
+        try:
+            number = _save(tracker, int(score), None if comment in (None, NONE) else comment)
+        except CaseError as refused:
+            dispatcher.utter_message(text=refused.message)
+            return reset
+        except Exception:  # noqa: BLE001 - the citizen is told; nothing half-stored (one transaction)
+            logger.exception("rating not stored for conversation %s", tracker.sender_id)
+            dispatcher.utter_message(text="抱歉，评价暂时没有保存成功，请稍后再试。")
+            return reset
+        if number is None:
+            dispatcher.utter_message(text="您目前没有需要评价的已办结案件。还有什么可以帮您？")
+            return reset
+        thanks = "谢谢您的评价，我们会继续改进。" if int(score) <= 3 else "谢谢您的评价！"
+        dispatcher.utter_message(text=f"{thanks}案件{number}的评价已记录。还有别的需要帮忙的吗？")
+        return reset
