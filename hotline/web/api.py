@@ -33,7 +33,8 @@ from hotline.cases.lifecycle import (
     WARNING_NAMES,
     TransitionError,
 )
-from hotline.cases.models import Case, CaseGroup, Organisation, utcnow
+from hotline.cases.models import Case, CaseGroup, CaseMessage, Organisation, utcnow
+from hotline.conversations import handoff as handoffs
 from hotline.triage import DISPUTE_TYPES, build_record
 from hotline.triage.taxonomy import INTENTS, LINES
 from hotline.web import db, settings
@@ -126,9 +127,14 @@ def case_detail(case: Case, now: dt.datetime) -> Dict[str, Any]:
         "subsidy_yuan": DIFFICULTY_SUBSIDY.get(case.difficulty) if case.difficulty else None,
         "rating": case.rating,
         "evaluation": case.evaluation,
+        "citizen_rating": case.citizen_rating,
+        "citizen_comment": case.citizen_comment,
+        "rated_at": iso(case.rated_at),
+        "callback_requested_at": iso(case.callback_requested_at),
+        "handoff": handoff_state(handoffs.latest_for_case(db(), case)),
         "resolved_at": iso(case.resolved_at),
         "closed_at": iso(case.closed_at),
-        "messages": [{"sender": m.sender, "text": m.text, "at": iso(m.at)} for m in case.messages],
+        "messages": [message_json(m) for m in case.messages],
         "events": [
             {"at": iso(e.at), "actor": e.actor, "action": e.action, "action_name": ACTION_NAMES.get(e.action, e.action),
              "from_status": e.from_status, "to_status": e.to_status, "note": e.note, "detail": e.detail}
@@ -141,6 +147,24 @@ def case_detail(case: Case, now: dt.datetime) -> Dict[str, Any]:
         "allowed_transitions": service.allowed_next(case),
     })
     return body
+
+
+def message_json(message: CaseMessage) -> Dict[str, Any]:
+    return {"id": message.id, "sender": message.sender, "author": message.author, "text": message.text,
+            "at": iso(message.at)}
+
+
+def handoff_state(handoff) -> Optional[Dict[str, Any]]:
+    """The case's latest hand-off: who holds the conversation, since when."""
+    if handoff is None:
+        return None
+    person = handoff.accepted_by
+    return {"status": handoff.status, "reason": handoff.reason, "reason_name": handoffs.REASONS[handoff.reason],
+            "channel": handoff.channel, "requested_at": iso(handoff.requested_at),
+            "accepted_at": iso(handoff.accepted_at),
+            "accepted_by": None if person is None else {"username": person.username,
+                                                        "display_name": person.display_name},
+            "ended_at": iso(handoff.ended_at)}
 
 
 # --- plumbing ---------------------------------------------------------------------
@@ -443,14 +467,84 @@ def escalate(number: str):
                                                   deadline_hours=settings().deadline_hours)))
 
 
+def _deliver(case: Case) -> None:
+    """What the change put in the outbox for the citizen's conversation goes out now (the job retries)."""
+    if case.sender_id:
+        from hotline.web.delivery import deliver_now
+
+        deliver_now(case.sender_id)
+
+
 @bp.post("/cases/<number>/resolve")
 @api_auth
 def resolve(number: str):
     payload = _body()
-    return _reply(_write(lambda: service.resolve(
-        db(), _case_or_404(number), g.actor, outcome=_string(payload, "outcome", required=True),
-        difficulty=_string(payload, "difficulty", required=True), agreement=_string(payload, "agreement", limit=20000),
-        next_path=_string(payload, "next_path"), note=_string(payload, "note"))))
+
+    def operation():
+        case = service.resolve(
+            db(), _case_or_404(number), g.actor, outcome=_string(payload, "outcome", required=True),
+            difficulty=_string(payload, "difficulty", required=True),
+            agreement=_string(payload, "agreement", limit=20000), next_path=_string(payload, "next_path"),
+            note=_string(payload, "note"))
+        handoffs.after_resolve(db(), case, g.actor)
+        return case
+
+    case = _write(operation)
+    _deliver(case)
+    return _reply(case)
+
+
+@bp.get("/handoffs")
+@api_auth
+def list_handoffs():
+    """Conversations waiting for a person, longest first."""
+    now = utcnow()
+    items = []
+    for handoff in handoffs.waiting(db(), limit=_int_arg("limit", 50, 1, 200)):
+        items.append({"case": case_summary(handoff.case, now), "handoff": handoff_state(handoff),
+                      "waited_seconds": int((now - handoff.requested_at).total_seconds())})
+    return jsonify({"items": items})
+
+
+@bp.get("/cases/<number>/messages")
+@api_auth
+def case_messages(number: str):
+    """The case's transcript after message id `after` (the console polls it while talking to the citizen)."""
+    case = _case_or_404(number)
+    after = _int_arg("after", 0, 0, 2**62)
+    rows = db().execute(select(CaseMessage).where(CaseMessage.case_id == case.id, CaseMessage.id > after)
+                        .order_by(CaseMessage.id).limit(500)).scalars()
+    return jsonify({"messages": [message_json(m) for m in rows],
+                    "handoff": handoff_state(handoffs.latest_for_case(db(), case))})
+
+
+@bp.post("/cases/<number>/accept")
+@api_auth
+def accept(number: str):
+    case = _write(lambda: handoffs.accept(db(), _case_or_404(number), g.actor).case)
+    _deliver(case)
+    return _reply(case)
+
+
+@bp.post("/cases/<number>/reply")
+@api_auth
+def reply(number: str):
+    payload = _body()
+    text_ = _string(payload, "text", required=True, limit=handoffs.MAX_REPLY)
+    message = _write(lambda: handoffs.reply(db(), _case_or_404(number), g.actor, text_))
+    _deliver(message.case)
+    response = jsonify(message_json(message))
+    response.status_code = 201
+    return response
+
+
+@bp.post("/cases/<number>/handback")
+@api_auth
+def handback(number: str):
+    payload = _body()
+    case = _write(lambda: handoffs.hand_back(db(), _case_or_404(number), g.actor, note=_string(payload, "note")).case)
+    _deliver(case)
+    return _reply(case)
 
 
 @bp.post("/cases/<number>/evaluate")

@@ -6,7 +6,7 @@ import hmac
 import secrets
 from typing import Callable
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from hotline.cases import service
@@ -28,8 +28,9 @@ from hotline.cases.lifecycle import (
     WARNING_NAMES,
     TransitionError,
 )
-from hotline.cases.models import Case, Organisation, User, utcnow
+from hotline.cases.models import Case, CaseMessage, Organisation, User, utcnow
 from hotline.cases.service import CaseNotFound, get_case, queue
+from hotline.conversations import handoff as handoffs
 from hotline.timeutil import to_local
 from hotline.triage import DISPUTE_TYPES
 from hotline.web import db, settings
@@ -128,8 +129,10 @@ def queue_page():
     total = service.queue_size(session_, organisation_id=org_id, overdue_at=overdue_at)
     mine = service.list_cases(session_, service.CaseFilters(status="in_progress", assignee=g.user.username),
                               limit=100, now=now)
+    waiting = handoffs.waiting(session_, limit=50)
     return render_template("queue.html", cases=cases, total=total, mine=mine, now=now, view=view,
-                           views=QUEUE_VIEWS, count_cap=service.QUEUE_COUNT_CAP)
+                           views=QUEUE_VIEWS, count_cap=service.QUEUE_COUNT_CAP, waiting=waiting,
+                           reasons=handoffs.REASONS)
 
 
 @bp.get("/cases/<number>")
@@ -141,8 +144,11 @@ def case_page(number: str):
         abort(404, description="没有这个案件编号。")
     members = service.group_members(db(), case)
     organisations = list(db().execute(select(Organisation).order_by(Organisation.id)).scalars())
+    handoff = handoffs.latest_for_case(db(), case)
+    can_talk = bool(case.sender_id) and case.channel in handoffs.CHAT_CHANNELS
     return render_template("case.html", case=case, now=utcnow(), to_local=to_local, members=members,
-                           organisations=organisations, holder=case.assignee_id == g.user.id)
+                           organisations=organisations, holder=case.assignee_id == g.user.id, handoff=handoff,
+                           can_talk=can_talk, reasons=handoffs.REASONS)
 
 
 def render_case_file(number: str) -> str:
@@ -163,13 +169,20 @@ def case_file(number: str):
 
 
 def _act(number: str, operation: Callable[[Case], object], done: str):
-    """Run one console action as one transaction; a refusal is shown to the mediator, nothing is kept."""
+    """Run one console action as one transaction; a refusal is shown to the mediator, nothing is kept.
+
+    What the action put in the outbox for the citizen goes out right after the commit.
+    """
     check_csrf()
     session_ = db()
     try:
         case = get_case(session_, number)
         operation(case)
         session_.commit()
+        if case.sender_id:
+            from hotline.web.delivery import deliver_now
+
+            deliver_now(case.sender_id)
     except CaseNotFound:
         session_.rollback()
         abort(404, description="没有这个案件编号。")
@@ -237,10 +250,75 @@ def transfer(number: str):
 @login_required
 def resolve(number: str):
     form = request.form
-    return _act(number, lambda case: service.resolve(
-        db(), case, person(g.user), outcome=form.get("outcome", ""), difficulty=form.get("difficulty", ""),
-        agreement=form.get("agreement"), next_path=form.get("next_path") or None, note=form.get("note") or None),
-        "已办结，结果已记录。")
+
+    def operation(case: Case) -> None:
+        resolved = service.resolve(
+            db(), case, person(g.user), outcome=form.get("outcome", ""), difficulty=form.get("difficulty", ""),
+            agreement=form.get("agreement"), next_path=form.get("next_path") or None, note=form.get("note") or None)
+        handoffs.after_resolve(db(), resolved, person(g.user))
+
+    return _act(number, operation, "已办结，结果已记录；已请群众评价。")
+
+
+@bp.post("/cases/<number>/accept")
+@login_required
+def accept(number: str):
+    return _act(number, lambda case: handoffs.accept(db(), case, person(g.user)),
+                "已接入对话：机器人已暂停，您的回复会发到群众原来的对话里。")
+
+
+@bp.post("/cases/<number>/reply")
+@login_required
+def reply(number: str):
+    text = request.form.get("text", "")
+    if request.headers.get("X-Requested-With") == "fetch":
+        # The case page's script: one JSON answer instead of a redirect, so the page need not reload.
+        check_csrf()
+        session_ = db()
+        try:
+            message = handoffs.reply(session_, get_case(session_, number), person(g.user), text)
+            session_.commit()
+        except CaseNotFound:
+            session_.rollback()
+            return jsonify({"error": {"code": "not_found", "message": "没有这个案件编号。"}}), 404
+        except (CaseError, TransitionError) as error:
+            session_.rollback()
+            message_text = error.message if isinstance(error, CaseError) else "案件当前状态不能这样办理。"
+            return jsonify({"error": {"code": getattr(error, "code", "refused"), "message": message_text}}), 409
+        from hotline.web.delivery import deliver_now
+
+        deliver_now(message.case.sender_id)
+        return jsonify({"id": message.id, "text": message.text}), 201
+    return _act(number, lambda case: handoffs.reply(db(), case, person(g.user), text), "已发送。")
+
+
+@bp.post("/cases/<number>/handback")
+@login_required
+def handback(number: str):
+    note = request.form.get("note", "").strip() or None
+    return _act(number, lambda case: handoffs.hand_back(db(), case, person(g.user), note=note),
+                "已交还机器人，群众会收到案件进度。")
+
+
+@bp.get("/cases/<number>/conversation")
+@login_required
+def conversation(number: str):
+    """New transcript lines after `after` and the hand-off state, for the case page's live view."""
+    try:
+        case = get_case(db(), number)
+    except CaseNotFound:
+        abort(404, description="没有这个案件编号。")
+    try:
+        after = max(0, int(request.args.get("after", "0")))
+    except ValueError:
+        after = 0
+    rows = db().execute(select(CaseMessage).where(CaseMessage.case_id == case.id, CaseMessage.id > after)
+                        .order_by(CaseMessage.id).limit(500)).scalars()
+    handoff = handoffs.latest_for_case(db(), case)
+    return jsonify({
+        "messages": [{"id": m.id, "sender": m.sender, "text": m.text} for m in rows],
+        "handoff": None if handoff is None else {"status": handoff.status},
+    })
 
 
 @bp.post("/cases/<number>/warning")

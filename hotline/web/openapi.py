@@ -87,10 +87,14 @@ DETAIL_EXTRA: Dict[str, Schema] = {
     "subsidy_yuan": _nullable("integer"),
     "rating": _nullable("integer"),
     "evaluation": _nullable("string"),
+    "citizen_rating": _nullable("integer", description="the citizen's own 1-5 rating, asked after resolution"),
+    "citizen_comment": _nullable("string"),
+    "rated_at": NULL_DATETIME,
+    "callback_requested_at": NULL_DATETIME,
+    "handoff": {"oneOf": [{"type": "null"}, _ref("Handoff")], "description": "the latest hand-off to a person"},
     "resolved_at": NULL_DATETIME,
     "closed_at": NULL_DATETIME,
-    "messages": {"type": "array", "items": _object({
-        "sender": {"enum": ["citizen", "bot", "mediator", "system"]}, "text": {"type": "string"}, "at": DATETIME})},
+    "messages": {"type": "array", "items": _ref("Message")},
     "events": {"type": "array", "description": "the append-only audit trail", "items": _object({
         "at": DATETIME, "actor": {"type": "string"}, "action": {"type": "string"}, "action_name": {"type": "string"},
         "from_status": _nullable("string"), "to_status": _nullable("string"), "note": _nullable("string"),
@@ -109,6 +113,23 @@ NOTE = {"type": "string", "description": "备注（可选）"}
 
 SCHEMAS: Dict[str, Schema] = {
     "Error": _object({"error": _object({"code": {"type": "string"}, "message": {"type": "string"}})}),
+    "Message": _object({
+        "id": {"type": "integer"}, "sender": {"enum": ["citizen", "bot", "mediator", "system"]},
+        "author": _nullable("string", description="the person who wrote it (user:zhang)"),
+        "text": {"type": "string"}, "at": DATETIME}),
+    "Handoff": _object({
+        "status": {"enum": ["waiting", "active", "ended", "timed_out"]},
+        "reason": {"enum": ["request_human", "fallback", "warning", "mediator"]}, "reason_name": {"type": "string"},
+        "channel": {"type": "string"}, "requested_at": DATETIME, "accepted_at": NULL_DATETIME,
+        "accepted_by": {"oneOf": [{"type": "null"},
+                                  _object({"username": {"type": "string"}, "display_name": {"type": "string"}})]},
+        "ended_at": NULL_DATETIME}),
+    "Messages": _object({"messages": {"type": "array", "items": _ref("Message")},
+                         "handoff": {"oneOf": [{"type": "null"}, _ref("Handoff")]}}),
+    "Handoffs": _object({"items": {"type": "array", "items": _object({
+        "case": _ref("CaseSummary"), "handoff": _ref("Handoff"), "waited_seconds": {"type": "integer"}})}}),
+    "Reply": _object({"text": {"type": "string", "minLength": 1, "maxLength": 2000,
+                               "description": "回复群众的内容"}}, required=["text"]),
     "CaseSummary": _object(SUMMARY),
     "CaseDetail": _object({**SUMMARY, **DETAIL_EXTRA}),
     "Queue": _object({
@@ -275,6 +296,28 @@ PATHS: Dict[str, Schema] = {
         optional_body=False),
     "/api/cases/{number}/parties": _action("添加当事人", "Party", optional_body=False, status="201"),
     "/api/cases/{number}/documents": _action("添加材料", "Document", optional_body=False, status="201"),
+    "/api/handoffs": {"get": {
+        "summary": "等待人工接入的对话（等待最久的在前）",
+        "parameters": [_query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "条数")],
+        "responses": {"200": _json(_ref("Handoffs"), "等待中的转人工"), **ERRORS}}},
+    "/api/cases/{number}/messages": {"get": {
+        "summary": "对话记录（after 之后的消息）",
+        "parameters": [NUMBER, _query("after", {"type": "integer", "minimum": 0, "default": 0}, "上次看到的消息 id")],
+        "responses": {"200": _json(_ref("Messages"), "消息"), **ERRORS}}},
+    "/api/cases/{number}/accept": _action(
+        "接入对话（人工接管，机器人暂停）", "Note", "A mediator who holds no case claims it first. The caller must be "
+                                         "a person.", conflict="对话已由他人接待，或案件不是在线对话"),
+    "/api/cases/{number}/reply": {"post": {
+        "summary": "回复群众（在群众原来的渠道送达）", "parameters": [NUMBER],
+        "description": "Takes the conversation over if nobody holds it yet (the bot pauses). The caller must be a "
+                       "person who holds the case, or an operator or admin.",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Reply")}}},
+        "responses": {"201": _json(_ref("Message"), "已记录并排队送达的消息"), **ERRORS,
+                      "409": _json(_ref("Error"), "对话已由他人接待，或案件不是在线对话"),
+                      "422": _json(_ref("Error"), "内容为空或太长")}}},
+    "/api/cases/{number}/handback": _action(
+        "交还机器人（恢复自动服务）", "Note", "The bot resumes and tells the citizen where the case stands.",
+        conflict="没有正在进行的人工对话（no_handoff）"),
     "/api/groups/{group_id}": {"get": {
         "summary": "群体性纠纷",
         "parameters": [{"name": "group_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
