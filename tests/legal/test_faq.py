@@ -195,8 +195,8 @@ def _bigrams(text):
     return {s[i:i + 2] for i in range(len(s) - 1)}
 
 
-def test_heldout_paraphrases_are_not_copies_of_variants():
-    positives, negatives = load_labelled(HERE / "paraphrases.yml")
+def test_heldout_questions_are_not_copies_of_variants():
+    positives, negatives = load_labelled(HERE / "heldout.yml")
     variants = [(q, _bigrams(q)) for e in ENTRIES for q in e.questions]
     for text in [t for t, _ in positives] + negatives:
         grams = _bigrams(text)
@@ -207,15 +207,15 @@ def test_heldout_paraphrases_are_not_copies_of_variants():
 
 
 # The issue's targets are >= 0.85 top-1 confident accuracy on held-out
-# paraphrases and no off-topic question answered confidently. Not met yet:
-# the final held-out set measured 0.745 (41/55) and 2 of 14 off-topic
-# questions confident (docs/DESIGN.md, "Legal answers"). Until a fresh
-# held-out set meets them, test_heldout_does_not_regress holds the floor,
-# and the bot does not answer from this retriever.
+# questions and no off-topic question answered confidently. Not met yet: the
+# fresh held-out set (heldout.yml, written before any change to the
+# retriever) measured 0.758 (91/120) and 9 of 36 off-topic questions
+# confident. Until the retriever meets them, test_heldout_does_not_regress
+# holds the floor, and the bot does not answer from this retriever.
 
 
 def _heldout(retriever):
-    positives, negatives = load_labelled(HERE / "paraphrases.yml")
+    positives, negatives = load_labelled(HERE / "heldout.yml")
     return evaluate(score_all(retriever, positives, negatives), retriever.threshold)
 
 
@@ -224,22 +224,26 @@ def _misses(ev):
 
 
 def test_heldout_set_is_big_enough():
-    positives, negatives = load_labelled(HERE / "paraphrases.yml")
-    assert len(positives) >= 40 and len(negatives) >= 10
+    positives, negatives = load_labelled(HERE / "heldout.yml")
+    assert len(positives) >= 90 and len(negatives) >= 30
     assert {i for _, i in positives} <= {e.id for e in ENTRIES}
 
 
 def test_heldout_does_not_regress(retriever):
     """Floors at the measured level, so a change that makes retrieval worse fails outright."""
     ev = _heldout(retriever)
-    assert ev.accuracy >= 0.72 and ev.negatives_confident <= 2, f"{ev.summary()}; misses: {_misses(ev)}"
+    assert ev.accuracy >= 0.74 and ev.negatives_confident <= 9, f"{ev.summary()}; misses: {_misses(ev)}"
 
 
 def test_calibration_set_still_supports_the_threshold(retriever):
-    """The development set the threshold was chosen on: if the FAQ changes, re-run the calibration."""
+    """The development set the threshold was chosen on: if the FAQ changes, re-run the calibration.
+
+    It now holds the retired third held-out set too, which the retriever
+    answered worse (0.745, 2 off-topic confident): 0.839 and 2 of 85 in all.
+    """
     positives, negatives = load_labelled(HERE / "calibration.yml")
     ev = evaluate(score_all(retriever, positives, negatives), DEFAULT_THRESHOLD)
-    assert ev.negatives_confident == 0 and ev.accuracy >= 0.85, ev.summary()
+    assert ev.negatives_confident <= 2 and ev.accuracy >= 0.83, ev.summary()
 
 
 def test_match_fields_and_dispute_type(retriever):
