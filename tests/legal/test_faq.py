@@ -97,6 +97,20 @@ def test_entry_shape(entry):
     assert entry.reviewed is False  # no lawyer has reviewed the FAQ yet; flip per entry when one does
 
 
+# A period the citizen must act within (三十日内, 一年, 三年诉讼时效...), or the
+# statement that none runs (不适用诉讼时效), or that it must be done now.
+PERIOD_RE = re.compile(r"[0-9一二三四五六七八九十百两]+ *(日|天|个月|年|小时|周岁|个采暖期)|不适用诉讼时效|立即|随时")
+WHERE_RE = re.compile(r"向|到|拨打|找|申请|起诉|报警|投诉")
+BRING_RE = re.compile(r"带|保存|保留|准备|拍|记录|收集|整理|复印|留证|录像|查看|核对|找出")
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
+def test_every_answer_states_time_limits_and_next_steps(entry):
+    assert PERIOD_RE.search(entry.time_limits), f"{entry.id}: no time limit in {entry.time_limits!r}"
+    assert WHERE_RE.search(entry.next_steps), f"{entry.id}: next steps say not where to go"
+    assert BRING_RE.search(entry.next_steps), f"{entry.id}: next steps say not what to bring or keep"
+
+
 def test_titles_are_short_distinct_questions():
     titles = Counter(e.title for e in ENTRIES)
     assert not [t for t, n in titles.items() if n > 1]
