@@ -220,18 +220,18 @@ class LegalRetriever:
 
         # A tiny FAQ (a test's) has no n-gram in two texts: keep them all then.
         min_df = min_df if len(texts) >= 50 else 1
-        char_vectorizer = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=min_df,
-                                          dtype=np.float32).fit(texts)
-        word_vectorizer = TfidfVectorizer(analyzer=_Words(), sublinear_tf=True, min_df=min_df,
-                                          dtype=np.float32).fit(texts)
-        features = _stack(char_vectorizer.transform(texts), word_vectorizer.transform(texts))
+        char_vectorizer = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=min_df, dtype=np.float32)
+        word_vectorizer = TfidfVectorizer(analyzer=_Words(), sublinear_tf=True, min_df=min_df, dtype=np.float32)
+        # fit_transform analyses each text once (fit, then transform, twice).
+        char_features = char_vectorizer.fit_transform(texts)
+        features = _stack(char_features, word_vectorizer.fit_transform(texts))
         # saga is ten times faster than lbfgs here and as accurate; at tol 1e-2
         # it stops after ~20 epochs (a second) and answers as many questions
         # on the development set as at 1e-3 (~100 epochs). The seed makes its
         # shuffling, and so the model, reproducible.
         classifier = LogisticRegression(C=C, solver="saga", tol=1e-2, max_iter=2000, random_state=0)
         classifier.fit(features, labels)
-        variant_matrix = char_vectorizer.transform(questions)
+        variant_matrix = char_features[:len(questions)]   # the variants are the first rows
         return cls(entries, char_vectorizer, word_vectorizer, classifier, variant_matrix, owners, questions,
                    threshold=threshold, type_bonus=type_bonus, confirm_threshold=confirm_threshold)
 
