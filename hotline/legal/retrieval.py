@@ -20,9 +20,12 @@ Tried on the development set and not kept (tests/legal/calibration.yml;
 docs/BENCHMARKS.md has the figures): a margin between the top two entries
 (no gain: above the answer threshold the second entry is always far
 behind), agreement between char, word and nearest-variant views, a stacked
-verifier over those features, a separate in-scope classifier, word bigrams,
-char 4-grams, and leaving the answers out. None answered more real
-questions without answering an off-topic one.
+verifier over those features, a separate in-scope classifier, one
+out-of-scope class per dispute type, word bigrams, char 4-grams, padding
+the variants with neutral story phrases, and leaving the answers out. None
+answered more real questions without answering an off-topic one: the
+questions that set the answer threshold ask another thing about an entry's
+own topic (宅基地能不能由子女继承), which no bag of n-grams tells apart.
 """
 
 from __future__ import annotations
