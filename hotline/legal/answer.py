@@ -1,10 +1,17 @@
-"""The Chinese text the bot sends for one FAQ entry: answer, legal basis, time limits, next steps."""
+"""The Chinese text the bot sends for a legal question: the answer with its basis, the confirmation question, the referral."""
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import TYPE_CHECKING, Dict, List
 
 from .faq import Entry, short_law_name
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .retrieval import Decision
+
+# What the bot says when it is not sure: the product rule is never a guessed answer.
+REFER_TEXT = ("这个问题我没有把握准确回答，为了不误导您，建议由律师解答："
+              "请拨打12348公共法律服务热线，或到当地公共法律服务中心（站）咨询。")
 
 
 def cite_line(entry: Entry) -> str:
@@ -40,4 +47,18 @@ def format_answer(entry: Entry) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["cite_line", "format_answer"]
+def format_confirmation(decision: "Decision") -> str:
+    """您问的是不是：老板拖欠工资怎么办？ and, when there are, the alternatives to pick from.
+
+    For a "confirm" decision; the citizen's yes sends ``format_answer``, a
+    no (or a pick of none) sends ``REFER_TEXT``.
+    """
+    if decision.entry is None:
+        raise ValueError("a confirmation needs a candidate entry")
+    lines = [f"您问的是不是：{decision.entry.title}"]
+    if decision.alternatives:
+        lines.append("如果不是，您问的也可能是：" + "；".join(e.title for e in decision.alternatives))
+    return "\n".join(lines)
+
+
+__all__ = ["REFER_TEXT", "cite_line", "format_answer", "format_confirmation"]

@@ -1,4 +1,4 @@
-"""Measures the retriever on labelled questions and suggests a threshold: python -m hotline.legal.calibrate FILE.yml."""
+"""Measures the retriever and its decisions on labelled questions: python -m hotline.legal.calibrate FILE.yml."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
-from .retrieval import LegalRetriever
+from .retrieval import ANSWER, CONFIRM, REFER, LegalRetriever
 
 
 @dataclass
@@ -48,6 +48,97 @@ class Evaluation:
                 f"({self.correct_confident}/{self.positives}), wrong-but-confident {self.wrong_confident}, "
                 f"off-topic confident {self.negatives_confident}/{self.negatives} "
                 f"(rate {self.false_confident_rate:.3f})")
+
+
+@dataclass
+class DecisionEvaluation:
+    """What ``LegalRetriever.decide`` does with labelled questions."""
+
+    positives: int
+    negatives: int
+    answered_right: int = 0
+    answered_wrong: int = 0        # a wrong answer would be sent
+    negatives_answered: int = 0    # an off-topic question would be answered
+    confirmed_right: int = 0       # the candidate asked about is the right entry
+    confirmed_wrong: int = 0       # a real question, another candidate
+    confirmed_in_options: int = 0  # the right entry is the candidate or an alternative
+    negatives_confirmed: int = 0
+    referred: int = 0              # real questions sent to 12348
+    negatives_referred: int = 0
+    misses: List[Tuple[str, Optional[str], str, Optional[str], float]] = field(default_factory=list)
+
+    @property
+    def answer_accuracy(self) -> float:
+        """Share of real questions answered with the right entry."""
+        return self.answered_right / self.positives if self.positives else 0.0
+
+    @property
+    def wrong_rate(self) -> float:
+        """Share of real questions answered with a wrong entry."""
+        return self.answered_wrong / self.positives if self.positives else 0.0
+
+    @property
+    def confirmations(self) -> int:
+        return self.confirmed_right + self.confirmed_wrong + self.negatives_confirmed
+
+    @property
+    def confirm_precision(self) -> float:
+        """Share of confirmation questions (real and off-topic) whose candidate is right."""
+        return self.confirmed_right / self.confirmations if self.confirmations else 0.0
+
+    @property
+    def refer_rate(self) -> float:
+        """Share of real questions that end with a referral to 12348 straight away."""
+        return self.referred / self.positives if self.positives else 0.0
+
+    def summary(self) -> str:
+        real_confirms = self.confirmed_right + self.confirmed_wrong
+        return (f"answer right {self.answer_accuracy:.3f} ({self.answered_right}/{self.positives}), "
+                f"answer wrong {self.answered_wrong} ({self.wrong_rate:.3f}), "
+                f"off-topic answered {self.negatives_answered}/{self.negatives}; "
+                f"confirm {self.confirmations} (real {real_confirms}, off-topic {self.negatives_confirmed}), "
+                f"candidate right {self.confirm_precision:.3f}, right entry among the options "
+                f"{self.confirmed_in_options}/{real_confirms}; "
+                f"real questions referred {self.referred} ({self.refer_rate:.3f}), "
+                f"off-topic referred {self.negatives_referred}/{self.negatives}")
+
+
+def evaluate_decisions(retriever: LegalRetriever, positives: Sequence[Tuple[str, str]], negatives: Sequence[str],
+                       dispute_types: Optional[dict] = None) -> DecisionEvaluation:
+    """``dispute_types``: text -> the type triage would give, to measure with the hint."""
+    dispute_types = dispute_types or {}
+    ev = DecisionEvaluation(len(positives), len(negatives))
+    for text, expected in [(t, e) for t, e in positives] + [(t, None) for t in negatives]:
+        d = retriever.decide(text, dispute_type=dispute_types.get(text))
+        got = d.entry.id if d.entry is not None else None
+        if expected is None:
+            if d.kind == ANSWER:
+                ev.negatives_answered += 1
+            elif d.kind == CONFIRM:
+                ev.negatives_confirmed += 1
+            else:
+                ev.negatives_referred += 1
+            if d.kind != REFER:
+                ev.misses.append((text, None, d.kind, got, d.score))
+            continue
+        if d.kind == ANSWER:
+            if got == expected:
+                ev.answered_right += 1
+            else:
+                ev.answered_wrong += 1
+                ev.misses.append((text, expected, d.kind, got, d.score))
+        elif d.kind == CONFIRM:
+            if got == expected:
+                ev.confirmed_right += 1
+            else:
+                ev.confirmed_wrong += 1
+            if expected in [got] + [a.id for a in d.alternatives]:
+                ev.confirmed_in_options += 1
+            ev.misses.append((text, expected, d.kind, got, d.score))
+        else:
+            ev.referred += 1
+            ev.misses.append((text, expected, d.kind, got, d.score))
+    return ev
 
 
 def load_labelled(path) -> Tuple[List[Tuple[str, str]], List[str]]:
@@ -109,6 +200,8 @@ def main(argv=None) -> int:
     parser.add_argument("labelled", help="YAML with positives [{text, id}] and negatives [text]")
     parser.add_argument("--faq", help="FAQ folder or file (default: the packaged FAQ)")
     args = parser.parse_args(argv)
+    if Path(args.labelled).name == "heldout.yml":
+        print("note: heldout.yml is the held-out test set; measure on it, never tune on it", file=sys.stderr)
 
     retriever = LegalRetriever.from_faq(args.faq)
     positives, negatives = load_labelled(args.labelled)
@@ -117,9 +210,10 @@ def main(argv=None) -> int:
         mark = "neg" if s.expected is None else ("ok " if s.got == s.expected else "ERR")
         print(f"{s.score:.3f} (oos {s.out_of_scope:.3f}) {mark} {s.text} -> {s.got}"
               + (f" (want {s.expected})" if mark == "ERR" else ""))
-    for t in (0.10, 0.15, 0.20, 0.25, 0.30):
+    for t in (0.15, 0.30, 0.45, 0.55, 0.65, 0.75):
         print(evaluate(scored, t).summary())
     print(f"current threshold {retriever.threshold:.2f}; widest safe margin at {suggest_threshold(scored):.2f}")
+    print("decisions:", evaluate_decisions(retriever, positives, negatives).summary())
     return 0
 
 

@@ -25,8 +25,12 @@ REPEALED_LAWS = frozenset({
 _NUMERAL = "[零一二三四五六七八九十百千]+"
 ARTICLE_RE = re.compile(rf"^第{_NUMERAL}条(之{_NUMERAL})?(第{_NUMERAL}款)?(第{_NUMERAL}项)?$")
 ID_RE = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
+# The title is what the bot asks in the confirmation turn ("您问的是不是：老板拖欠工资怎么办？"):
+# one short question in Chinese, ending with a full-width question mark.
+TITLE_MAX = 24
 
-_ENTRY_KEYS = {"id", "dispute_type", "questions", "answer", "time_limits", "next_steps", "citations", "reviewed"}
+_ENTRY_KEYS = {"id", "dispute_type", "title", "questions", "answer", "time_limits", "next_steps", "citations",
+               "reviewed"}
 _REQUIRED_KEYS = _ENTRY_KEYS
 _CITATION_KEYS = {"law", "article", "summary"}
 
@@ -46,6 +50,7 @@ class Citation:
 class Entry:
     id: str
     dispute_type: str
+    title: str     # a short question for the confirmation turn, e.g. 老板拖欠工资怎么办？
     questions: Tuple[str, ...]
     answer: str
     time_limits: str
@@ -138,6 +143,11 @@ def _entry(raw, source: Path, index: int) -> Entry:
     if source.stem in DISPUTE_TYPES and source.stem != dispute_type:
         raise FaqError(f"{where}: dispute_type {dispute_type!r} in the file for {source.stem!r}")
 
+    title = _text(raw["title"], where, "title")
+    if not title.endswith("？") or "?" in title or len(title) > TITLE_MAX or "\n" in title:
+        raise FaqError(f"{where}: title {title!r} must be one short question (at most {TITLE_MAX} characters) "
+                       "ending with a full-width ？")
+
     questions = raw["questions"]
     if not isinstance(questions, list) or not questions:
         raise FaqError(f"{where}: 'questions' must be a non-empty list")
@@ -155,6 +165,7 @@ def _entry(raw, source: Path, index: int) -> Entry:
     return Entry(
         id=entry_id,
         dispute_type=dispute_type,
+        title=title,
         questions=questions,
         answer=_text(raw["answer"], where, "answer"),
         time_limits=_text(raw["time_limits"], where, "time_limits", allow_empty=True),
@@ -166,13 +177,19 @@ def _entry(raw, source: Path, index: int) -> Entry:
 
 
 def validate(entries: Sequence[Entry]) -> None:
-    """Checks across entries: unique ids, and no question variant shared by two entries."""
+    """Checks across entries: unique ids and titles, and no question variant shared by two entries."""
     seen_ids = {}
+    seen_titles = {}
     seen_questions = {}
     for entry in entries:
         if entry.id in seen_ids:
             raise FaqError(f"{entry.source}: entry {entry.id!r}: duplicate id (also in {seen_ids[entry.id]})")
         seen_ids[entry.id] = entry.source
+        # Two entries with one title would make the confirmation turn ambiguous.
+        if entry.title in seen_titles:
+            raise FaqError(f"{entry.source}: entry {entry.id!r}: title {entry.title!r} also belongs to "
+                           f"{seen_titles[entry.title]!r}")
+        seen_titles[entry.title] = entry.id
         for question in entry.questions:
             other = seen_questions.get(question)
             if other is not None and other != entry.id:
@@ -226,6 +243,7 @@ __all__ = [
     "FAQ_DIR",
     "FaqError",
     "REPEALED_LAWS",
+    "TITLE_MAX",
     "entries_by_id",
     "is_repealed",
     "load_faq",

@@ -12,16 +12,19 @@ import pytest
 
 from hotline.legal import (
     DEFAULT_THRESHOLD,
+    REFER_TEXT,
     FaqError,
     LegalRetriever,
     format_answer,
+    format_confirmation,
     load_faq,
     load_out_of_scope,
     normalize,
     short_law_name,
 )
-from hotline.legal.calibrate import evaluate, load_labelled, score_all
-from hotline.legal.faq import ARTICLE_RE, FAQ_DIR
+from hotline.legal.calibrate import evaluate, evaluate_decisions, load_labelled, score_all
+from hotline.legal.faq import ARTICLE_RE, FAQ_DIR, TITLE_MAX
+from hotline.legal.retrieval import DEFAULT_TYPE_BONUS
 from hotline.triage.taxonomy import DISPUTE_TYPES
 
 HERE = Path(__file__).resolve().parent
@@ -88,10 +91,32 @@ def test_no_repealed_law_is_cited(entry):
 def test_entry_shape(entry):
     assert entry.id.startswith(entry.dispute_type + ".")
     assert 80 <= len(entry.answer) <= 250, f"{entry.id}: answer has {len(entry.answer)} characters"
-    assert 4 <= len(entry.questions) <= 8, f"{entry.id}: {len(entry.questions)} question variants"
+    assert 12 <= len(entry.questions) <= 24, f"{entry.id}: {len(entry.questions)} question variants"
     assert len(set(map(normalize, entry.questions))) == len(entry.questions), f"{entry.id}: repeated variant"
     assert entry.next_steps
     assert entry.reviewed is False  # no lawyer has reviewed the FAQ yet; flip per entry when one does
+
+
+# A period the citizen must act within (三十日内, 一年, 三年诉讼时效...), or the
+# statement that none runs (不适用诉讼时效), or that it must be done now.
+PERIOD_RE = re.compile(r"[0-9一二三四五六七八九十百两]+ *(日|天|个月|年|小时|周岁|个采暖期)|不适用诉讼时效|立即|随时")
+WHERE_RE = re.compile(r"向|到|拨打|找|申请|起诉|报警|投诉")
+BRING_RE = re.compile(r"带|保存|保留|准备|拍|记录|收集|整理|复印|留证|录像|查看|核对|找出")
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
+def test_every_answer_states_time_limits_and_next_steps(entry):
+    assert PERIOD_RE.search(entry.time_limits), f"{entry.id}: no time limit in {entry.time_limits!r}"
+    assert WHERE_RE.search(entry.next_steps), f"{entry.id}: next steps say not where to go"
+    assert BRING_RE.search(entry.next_steps), f"{entry.id}: next steps say not what to bring or keep"
+
+
+def test_titles_are_short_distinct_questions():
+    titles = Counter(e.title for e in ENTRIES)
+    assert not [t for t, n in titles.items() if n > 1]
+    for entry in ENTRIES:
+        assert entry.title.endswith("？") and len(entry.title) <= TITLE_MAX, entry.id
+        assert "中华人民共和国" not in entry.title and "?" not in entry.title, entry.id
 
 
 # --- the loader -----------------------------------------------------------
@@ -104,6 +129,7 @@ CITATION = """\
 GOOD = """\
 - id: labor.test_entry
   dispute_type: labor
+  title: 老板拖欠工资怎么办？
   questions: [老板欠我工资, 工资不发怎么办, 拖欠工资去哪告, 欠薪怎么办]
   answer: 用人单位应当按时足额支付工资。
   time_limits: ""
@@ -136,6 +162,11 @@ def test_loader_reads_a_good_file(tmp_path):
     ("dispute_type: labor", "dispute_type: taxes", "unknown dispute_type"),
     ("answer: 用人单位应当按时足额支付工资。", "answer: ''", "'answer' is empty"),
     ("reviewed: false", "reviewed: maybe", "'reviewed' must be true or false"),
+    ("  title: 老板拖欠工资怎么办？\n", "", "missing ['title']"),
+    ("title: 老板拖欠工资怎么办？", "title: 老板拖欠工资", "must be one short question"),
+    ("title: 老板拖欠工资怎么办？", "title: 老板拖欠工资怎么办?", "must be one short question"),
+    ("title: 老板拖欠工资怎么办？", "title: 老板拖欠了我们全家好几个月的工资到底应该去哪里告怎么办？",
+     "must be one short question"),
 ])
 def test_loader_names_file_and_entry_on_error(tmp_path, old, new, message):
     assert old in GOOD
@@ -149,6 +180,14 @@ def test_loader_rejects_duplicate_ids(tmp_path):
     _write(tmp_path, GOOD, "labor.yml")
     _write(tmp_path, GOOD.replace("老板欠我工资", "老板不给钱"), "labor_more.yml")
     with pytest.raises(FaqError, match="duplicate id"):
+        load_faq(tmp_path)
+
+
+def test_loader_rejects_a_title_used_twice(tmp_path):
+    _write(tmp_path, GOOD, "labor.yml")
+    _write(tmp_path, GOOD.replace("labor.test_entry", "labor.other_entry").replace("老板欠我工资", "老板不给钱"),
+           "labor_more.yml")
+    with pytest.raises(FaqError, match="title .* also belongs to 'labor.test_entry'"):
         load_faq(tmp_path)
 
 
@@ -195,8 +234,8 @@ def _bigrams(text):
     return {s[i:i + 2] for i in range(len(s) - 1)}
 
 
-def test_heldout_paraphrases_are_not_copies_of_variants():
-    positives, negatives = load_labelled(HERE / "paraphrases.yml")
+def test_heldout_questions_are_not_copies_of_variants():
+    positives, negatives = load_labelled(HERE / "heldout.yml")
     variants = [(q, _bigrams(q)) for e in ENTRIES for q in e.questions]
     for text in [t for t, _ in positives] + negatives:
         grams = _bigrams(text)
@@ -206,40 +245,72 @@ def test_heldout_paraphrases_are_not_copies_of_variants():
     assert not exemplars & {normalize(t) for t in negatives}
 
 
-# The issue's targets are >= 0.85 top-1 confident accuracy on held-out
-# paraphrases and no off-topic question answered confidently. Not met yet:
-# the final held-out set measured 0.745 (41/55) and 2 of 14 off-topic
-# questions confident (docs/DESIGN.md, "Legal answers"). Until a fresh
-# held-out set meets them, test_heldout_does_not_regress holds the floor,
-# and the bot does not answer from this retriever.
+# The issue's targets on held-out questions: >= 0.85 of real questions
+# answered with the right entry, no off-topic question answered, at most 2 %
+# answered wrongly. heldout.yml (written before the retriever was changed,
+# measured once with the final retriever, docs/BENCHMARKS.md): 0.542 right
+# (65/120), 0 wrong, 0 of 36 off-topic answered; 42 real questions get a
+# confirmation turn whose candidate is right 0.89 of the time (off-topic
+# ones counted) and whose options hold the right entry 42 of 42 times; 13
+# are referred. The 0.85 is not met: answering more needs a lower
+# threshold, and on the development set every lower one answers an
+# off-topic question. The floors below sit a little under the measured
+# figures, so a change that makes retrieval worse fails outright.
 
 
-def _heldout(retriever):
-    positives, negatives = load_labelled(HERE / "paraphrases.yml")
-    return evaluate(score_all(retriever, positives, negatives), retriever.threshold)
+def _decisions(retriever, name):
+    positives, negatives = load_labelled(HERE / name)
+    return evaluate_decisions(retriever, positives, negatives)
 
 
-def _misses(ev):
-    return "; ".join(f"{s.text} -> {s.got} ({s.score:.2f}, want {s.expected or 'none'})" for s in ev.misses)
+def _decision_misses(ev):
+    return "; ".join(f"{text} -> {kind} {got} ({score:.2f}, want {want or 'none'})"
+                     for text, want, kind, got, score in ev.misses if kind == "answer")
 
 
 def test_heldout_set_is_big_enough():
-    positives, negatives = load_labelled(HERE / "paraphrases.yml")
-    assert len(positives) >= 40 and len(negatives) >= 10
+    positives, negatives = load_labelled(HERE / "heldout.yml")
+    assert len(positives) >= 90 and len(negatives) >= 30
     assert {i for _, i in positives} <= {e.id for e in ENTRIES}
+    assert len({i.split(".")[0] for _, i in positives}) == len(DISPUTE_TYPES)
 
 
-def test_heldout_does_not_regress(retriever):
-    """Floors at the measured level, so a change that makes retrieval worse fails outright."""
-    ev = _heldout(retriever)
-    assert ev.accuracy >= 0.72 and ev.negatives_confident <= 2, f"{ev.summary()}; misses: {_misses(ev)}"
+def test_development_and_heldout_sets_are_apart():
+    dev_positives, dev_negatives = load_labelled(HERE / "calibration.yml")
+    held_positives, held_negatives = load_labelled(HERE / "heldout.yml")
+    dev = {normalize(t) for t in [t for t, _ in dev_positives] + dev_negatives}
+    held = {normalize(t) for t in [t for t, _ in held_positives] + held_negatives}
+    assert not dev & held
 
 
-def test_calibration_set_still_supports_the_threshold(retriever):
-    """The development set the threshold was chosen on: if the FAQ changes, re-run the calibration."""
+def test_heldout_decisions_do_not_regress(retriever):
+    ev = _decisions(retriever, "heldout.yml")
+    assert ev.negatives_answered == 0, f"{ev.summary()}; answered: {_decision_misses(ev)}"
+    assert ev.answered_wrong <= 2, f"{ev.summary()}; answered: {_decision_misses(ev)}"
+    assert ev.answer_accuracy >= 0.52, ev.summary()
+    # A confirmation is worth asking only when its candidate is usually right.
+    assert ev.confirm_precision >= 0.80 and ev.refer_rate <= 0.15, ev.summary()
+
+
+def test_heldout_match_agrees_with_decide(retriever):
+    """match().confident is decide()'s "answer": the two APIs cannot drift apart."""
+    positives, negatives = load_labelled(HERE / "heldout.yml")
+    for text in [t for t, _ in positives] + negatives:
+        for hint in (None, "labor"):
+            m, d = retriever.match(text, dispute_type=hint), retriever.decide(text, dispute_type=hint)
+            assert (m is not None and m.confident) == (d.kind == "answer"), text
+            if d.entry is not None:
+                assert m.entry == d.entry and m.score == d.score, text
+
+
+def test_calibration_set_still_supports_the_thresholds(retriever):
+    """The development set the thresholds were chosen on: if the FAQ changes, re-run the calibration."""
+    ev = _decisions(retriever, "calibration.yml")
+    assert ev.negatives_answered == 0, f"{ev.summary()}; answered: {_decision_misses(ev)}"
+    assert ev.answered_wrong <= 3 and ev.answer_accuracy >= 0.63, ev.summary()
+    assert ev.confirm_precision >= 0.80 and ev.refer_rate <= 0.06, ev.summary()
     positives, negatives = load_labelled(HERE / "calibration.yml")
-    ev = evaluate(score_all(retriever, positives, negatives), DEFAULT_THRESHOLD)
-    assert ev.negatives_confident == 0 and ev.accuracy >= 0.85, ev.summary()
+    assert evaluate(score_all(retriever, positives, negatives), DEFAULT_THRESHOLD).negatives_confident == 0
 
 
 def test_match_fields_and_dispute_type(retriever):
@@ -247,8 +318,9 @@ def test_match_fields_and_dispute_type(retriever):
     assert plain.entry.id == "labor.unpaid_wages" and plain.confident
     assert plain.question in plain.entry.questions and 0 < plain.similarity <= 1
     assert 0 <= plain.out_of_scope < plain.score
+    # The hint reorders close entries; the score stays the calibrated probability.
     hinted = retriever.match("老板欠我工资不给怎么办", dispute_type="labor")
-    assert hinted.score > plain.score and hinted.confident
+    assert hinted.entry == plain.entry and hinted.score == plain.score and hinted.confident
     # Triage says something else: same entry, same score, but no longer sure.
     other = retriever.match("老板欠我工资不给怎么办", dispute_type="traffic")
     assert other.entry.id == plain.entry.id and other.score == plain.score and not other.confident
@@ -257,6 +329,72 @@ def test_match_fields_and_dispute_type(retriever):
     # Mediation and legal aid answer every dispute type.
     aid = retriever.match("没钱请律师怎么办", dispute_type="labor")
     assert aid.entry.id == "other.legal_aid" and aid.confident
+
+
+def test_the_type_hint_decides_between_close_entries(retriever):
+    # A rented flat (housing.repairs) or the flat upstairs (neighbor.water_leak): close.
+    (first, p1), (second, p2) = retriever.rank("房子漏水", k=2)
+    assert {first.id, second.id} == {"housing.repairs", "neighbor.water_leak"} and p1 - p2 < DEFAULT_TYPE_BONUS
+    for code, entry_id in (("neighbor", "neighbor.water_leak"), ("housing", "housing.repairs")):
+        (top, score), _ = retriever.rank("房子漏水", dispute_type=code, k=2)
+        assert top.id == entry_id and score in (p1, p2)
+        decision = retriever.decide("房子漏水", dispute_type=code)
+        assert decision.kind == "confirm" and decision.entry.id == entry_id
+
+
+# --- the decision API -----------------------------------------------------
+
+@pytest.mark.parametrize("text, entry_id", [
+    ("老板欠我三个月工资不给怎么办", "labor.unpaid_wages"),
+    ("楼上漏水把我家天花板泡坏了谁赔", "neighbor.water_leak"),
+    ("被邻居家的狗咬了怎么赔", "personal_injury.dog_bite"),
+    ("房东不退押金怎么办", "housing.rental_deposit"),
+])
+def test_an_obvious_question_is_answered(retriever, text, entry_id):
+    decision = retriever.decide(text)
+    assert decision.kind == "answer" and decision.entry.id == entry_id, decision
+    assert decision.answers and decision.score >= DEFAULT_THRESHOLD and decision.reason
+    assert len(decision.alternatives) <= 2 and decision.entry not in decision.alternatives
+
+
+@pytest.mark.parametrize("text", ["今天天气怎么样", "帮我订个外卖", "你是机器人吗", "我想办一张港澳通行证"])
+def test_an_off_topic_question_is_referred(retriever, text):
+    decision = retriever.decide(text)
+    assert decision.kind == "refer" and decision.entry is None and not decision.alternatives, decision
+    assert decision.reason
+
+
+@pytest.mark.parametrize("text", ["", "  ", "？？"])
+def test_nothing_to_decide_on_is_referred(retriever, text):
+    decision = retriever.decide(text)
+    assert decision.kind == "refer" and decision.score == 0 and "nothing to match" in decision.reason
+
+
+def test_a_question_next_to_an_entry_is_asked_about_not_answered(retriever):
+    # From the development set: 社保 like labor.social_insurance, but another question.
+    decision = retriever.decide("公司注销以后还要交社保吗")
+    assert decision.kind in ("confirm", "refer"), decision
+    if decision.kind == "confirm":
+        assert decision.entry is not None and decision.score < DEFAULT_THRESHOLD
+
+
+def test_triage_disagreeing_turns_an_answer_into_a_confirmation(retriever):
+    assert retriever.decide("老板欠我工资不给怎么办").kind == "answer"
+    decision = retriever.decide("老板欠我工资不给怎么办", dispute_type="traffic")
+    assert decision.kind == "confirm" and decision.entry.id == "labor.unpaid_wages"
+    assert "triage says traffic" in decision.reason
+
+
+def test_the_confirmation_text(retriever):
+    positives, _ = load_labelled(HERE / "calibration.yml")
+    decision = next(d for d in (retriever.decide(t) for t, _ in positives) if d.kind == "confirm" and d.alternatives)
+    text = format_confirmation(decision)
+    assert text.startswith(f"您问的是不是：{decision.entry.title}")
+    for alternative in decision.alternatives:
+        assert alternative.title in text
+    with pytest.raises(ValueError):
+        format_confirmation(retriever.decide("今天天气怎么样"))
+    assert "12348" in REFER_TEXT
 
 
 def test_rank_lists_the_likeliest_entries(retriever):
