@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import common
 from hotline.cases.service import open_case, transfer
-from hotline.legal import format_answer
+from hotline.legal import format_answer, format_confirmation
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ _lock = threading.Lock()
 _retriever = None
 
 CLOSING = "\n以上是一般情况下的规定，具体到您的情况，可以拨打12348公共法律服务热线问律师。"
-YES_NO = [{"title": "是的", "payload": "/affirm"}, {"title": "不是", "payload": "/deny"}]
+YES_NO = [{"title": "是的", "payload": "/affirm"}, {"title": "都不是", "payload": "/deny"}]
 
 
 def retriever():
@@ -50,7 +50,16 @@ def _entry(entry_id: Optional[str]):
 
 
 def _reset() -> List[EventType]:
-    return [SlotSet("legal_candidate", None), SlotSet("legal_question", None)]
+    return [SlotSet("legal_candidate", None), SlotSet("legal_question", None), SlotSet("legal_alternatives", None)]
+
+
+def _picked_alternative(tracker: Tracker, text: str):
+    """The alternative the citizen picked (its button sends its title), if the last turn offered any."""
+    for entry_id in tracker.get_slot("legal_alternatives") or []:
+        entry = _entry(entry_id)
+        if entry is not None and text.strip() == entry.title:
+            return entry
+    return None
 
 
 def refer_to_lawyer(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, *, lead: str) -> List[EventType]:
@@ -88,14 +97,21 @@ class ActionAnswerLegal(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         event = common.latest_said(tracker)
         question = (event or {}).get("text") or ""
+        picked = _picked_alternative(tracker, question)
+        if picked is not None:
+            dispatcher.utter_message(text=format_answer(picked) + CLOSING)
+            return _reset()
         dispute = (common.triage_of(event).get("dispute_type") or {}).get("code")
         decision = retriever().decide(question, dispute_type=dispute)
         if decision.kind == "answer":
             dispatcher.utter_message(text=format_answer(decision.entry) + CLOSING)
             return _reset()
         if decision.kind == "confirm":
-            dispatcher.utter_message(text=f"您问的是不是：{decision.entry.title}", buttons=YES_NO)
-            return [SlotSet("legal_candidate", decision.entry.id), SlotSet("legal_question", question)]
+            # An alternative's button sends its title, which comes back here as a new legal question.
+            buttons = YES_NO[:1] + [{"title": e.title, "payload": e.title} for e in decision.alternatives] + YES_NO[1:]
+            dispatcher.utter_message(text=format_confirmation(decision), buttons=buttons)
+            return [SlotSet("legal_candidate", decision.entry.id), SlotSet("legal_question", question),
+                    SlotSet("legal_alternatives", [e.id for e in decision.alternatives])]
         return refer_to_lawyer(dispatcher, tracker, question, lead="这个问题我没有把握答准确，不想给您说错。")
 
 

@@ -32,13 +32,24 @@ def test_citizen_reports_wage_arrears_on_a_phone(browser, stack, tmp_path):
     page.click("#chat-send")
     page.wait_for_selector(".msg-user .msg-text:has-text('三万多')")
     page.wait_for_selector(".msg-bot .msg-text:has-text('劳动争议')", timeout=60000)
-    page.fill("#chat-input", "城关镇幸福村")
+    # Another employer in another town than the e2e report, so the two are not one collective dispute.
+    page.fill("#chat-input", "石桥镇石桥村")
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(".msg-bot .msg-text:has-text('哪家单位')", timeout=60000)
+    page.fill("#chat-input", "恒达劳务公司")
+    page.press("#chat-input", "Enter")
+    page.wait_for_selector(".msg-bot .msg-text:has-text('多少人')", timeout=60000)
+    page.fill("#chat-input", "二十多个")
     page.press("#chat-input", "Enter")
     page.wait_for_selector(".quick-reply:has-text('同意')", timeout=60000)
     page.click(".quick-reply:has-text('同意')")
     page.wait_for_selector(".msg-bot .msg-text:has-text('电话号码')", timeout=60000)
     page.fill("#chat-input", "13812345678")
     page.click("#chat-send")
+    # The read-back: the citizen checks it and confirms with the button.
+    page.wait_for_selector(".msg-bot .msg-text:has-text('请核对')", timeout=60000)
+    assert page.locator(".msg-bot .msg-text:has-text('138****5678')").count() == 1
+    page.click(".quick-reply:has-text('对，登记吧')")
     page.wait_for_selector(".msg-bot .msg-text:has-text('案件编号')", timeout=60000)
     # The bubble fits the screen: nothing scrolls sideways on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -56,13 +56,21 @@ def test_wage_arrears_report_becomes_a_case_in_the_console(stack):
     assert "劳动争议" in first
     assert "哪里" in first  # asks where it happened, and nothing it already knows
 
-    consent_question = _texts(stack.say(sender, "城关镇幸福村"))
+    party_question = _texts(stack.say(sender, "城关镇幸福村"))
+    assert "单位" in party_question  # a wage dispute needs the employer's name
+    people_question = _texts(stack.say(sender, "宏达建筑公司"))
+    assert "多少人" in people_question  # wage arrears often involve many workers
+    consent_question = _texts(stack.say(sender, "就我一个"))
     assert "同意" in consent_question and "保存" in consent_question  # purpose and retention stated
 
     phone_question = _texts(stack.say(sender, "同意"))
     assert "电话" in phone_question
 
-    done = _texts(stack.say(sender, "13812345678"))
+    summary = _texts(stack.say(sender, "13812345678"))
+    assert "城关镇幸福村" in summary and "宏达建筑公司" in summary and "138****5678" in summary
+    assert not CASE_NUMBER.findall(summary)  # nothing is opened before the citizen confirms
+
+    done = _texts(stack.say(sender, "对"))
     numbers = CASE_NUMBER.findall(done)
     assert len(numbers) == 1, done
     number = numbers[0]
@@ -73,6 +81,7 @@ def test_wage_arrears_report_becomes_a_case_in_the_console(stack):
     assert case.status == "reported"
     assert case.location == "城关镇幸福村"
     assert case.pii_consent is True and case.contact_phone == "13812345678"
+    assert case.respondent == "宏达建筑公司" and case.people_count == 1
     assert case.warning_level == "yellow"
     assert case.triage["dispute_type"]["code"] == "labor"
     amounts = [e["value"] for e in case.triage["entities"] if e["entity"] == "amount"]
@@ -99,7 +108,10 @@ def test_refused_consent_stores_no_personal_data(stack):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     stack.say(sender, "楼上邻居天天半夜跺脚，吵得俺家老人睡不着，我电话13900001111")
     stack.say(sender, "阳光花园小区")
-    done = _texts(stack.say(sender, "不同意"))
+    stack.say(sender, "楼上502那家")
+    summary = _texts(stack.say(sender, "不同意"))
+    assert "不留" in summary and "13900001111" not in summary
+    done = _texts(stack.say(sender, "对"))
     number = CASE_NUMBER.findall(done)[0]
     assert "不会保存" in done
     case, transcript, _ = _case(stack, number)
