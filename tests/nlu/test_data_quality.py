@@ -29,7 +29,7 @@ DISPUTE_TYPES = (
 DISPUTE_INTENTS = ("report_dispute", "ask_legal")
 OTHER_INTENTS = (
     "emergency public_service check_status request_human greet goodbye "
-    "thank affirm deny bot_challenge out_of_scope"
+    "thank affirm deny bot_challenge out_of_scope stop rate"
 ).split()
 ALL_INTENTS = set(DISPUTE_INTENTS) | set(OTHER_INTENTS)
 
