@@ -30,8 +30,15 @@ TRUSTED_TYPES = frozenset({
 
 
 class CharNgramModel:
-    def __init__(self, min_ngram: int = 1, max_ngram: int = 3, C: float = 1.0, pipeline: Any = None) -> None:
+    """`analyzer` is sklearn's: "char" n-grams run across spaces, "char_wb" n-grams stay inside
+    space-separated chunks (and mark their edges); `class_weight` "balanced" or None."""
+
+    def __init__(self, min_ngram: int = 1, max_ngram: int = 3, C: float = 1.0, analyzer: str = "char",
+                 class_weight: Optional[str] = "balanced", pipeline: Any = None) -> None:
+        if analyzer not in ("char", "char_wb"):
+            raise ValueError(f"analyzer must be 'char' or 'char_wb', not {analyzer!r}")
         self.min_ngram, self.max_ngram, self.C = min_ngram, max_ngram, C
+        self.analyzer, self.class_weight = analyzer, class_weight
         self.pipeline = pipeline
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "CharNgramModel":
@@ -40,9 +47,9 @@ class CharNgramModel:
         from sklearn.svm import LinearSVC
 
         self.pipeline = Pipeline([
-            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(self.min_ngram, self.max_ngram),
+            ("tfidf", TfidfVectorizer(analyzer=self.analyzer, ngram_range=(self.min_ngram, self.max_ngram),
                                       sublinear_tf=True)),
-            ("svm", LinearSVC(C=self.C, class_weight="balanced")),
+            ("svm", LinearSVC(C=self.C, class_weight=self.class_weight)),
         ]).fit(list(texts), list(labels))
         return self
 
@@ -87,7 +94,7 @@ class CharNgramModel:
 
 
 def config_of(config: Dict[str, Any]) -> Dict[str, Any]:
-    return {k: config[k] for k in ("min_ngram", "max_ngram", "C") if k in config}
+    return {k: config[k] for k in ("min_ngram", "max_ngram", "C", "analyzer", "class_weight") if k in config}
 
 
 class CharNgramComponent:

@@ -29,12 +29,14 @@ DISPUTE_TYPES = (
 DISPUTE_INTENTS = ("report_dispute", "ask_legal")
 OTHER_INTENTS = (
     "emergency public_service check_status request_human greet goodbye "
-    "thank affirm deny bot_challenge out_of_scope"
+    "thank affirm deny bot_challenge out_of_scope stop rate"
 ).split()
 ALL_INTENTS = set(DISPUTE_INTENTS) | set(OTHER_INTENTS)
 
 MIN_PER_DISPUTE_TYPE = 80
 MIN_PER_INTENT = 30
+# The dialogue intents carry many short, similar-looking answers; issue #3 asks for more of them.
+MIN_PER_INTENT_OVERRIDE = {"stop": 45, "rate": 45}
 NEAR_DUP_JACCARD = 0.8
 NEAR_DUP_MAX_SHARE = 0.05
 NGRAM = 3
@@ -138,9 +140,8 @@ def test_examples_per_dispute_type(examples, code):
 @pytest.mark.parametrize("intent", list(DISPUTE_INTENTS) + OTHER_INTENTS)
 def test_examples_per_intent(examples, intent):
     count = sum(1 for e in examples if e.intent == intent)
-    assert count >= MIN_PER_INTENT, (
-        f"intent {intent}: {count} examples, need >= {MIN_PER_INTENT}"
-    )
+    minimum = MIN_PER_INTENT_OVERRIDE.get(intent, MIN_PER_INTENT)
+    assert count >= minimum, f"intent {intent}: {count} examples, need >= {minimum}"
 
 
 def test_no_exact_duplicates(examples):
