@@ -1,6 +1,7 @@
 """The chat page in Debian's Chromium, driven by Playwright, on a phone-sized screen."""
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -55,3 +56,41 @@ def test_citizen_reports_wage_arrears_on_a_phone(browser, stack, tmp_path):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(tmp_path / "chat-phone.png"), full_page=True)
     page.close()
+
+
+def test_a_mediator_takes_over_in_the_console_and_the_citizen_sees_it(browser, stack):
+    from tests.e2e.test_spine import _add_user
+
+    _add_user(stack, "browser-wu", "s3cret-pass-3")
+    citizen = browser.new_page(viewport={"width": 390, "height": 780})
+    citizen.goto(f"{stack.web_url}/chat")
+    citizen.fill("#chat-input", "转人工")
+    citizen.click("#chat-send")
+    notice = citizen.wait_for_selector(".msg-bot .msg-text:has-text('转接人工')", timeout=60000).inner_text()
+    number = re.search(r"JF\d{14}", notice).group()
+
+    console = browser.new_page(viewport={"width": 1280, "height": 900})
+    console.goto(f"{stack.web_url}/console/login")
+    console.fill("input[name=username]", "browser-wu")
+    console.fill("input[name=password]", "s3cret-pass-3")
+    console.click("button[type=submit]")
+    console.wait_for_selector("text=在线等待人工")
+    console.click(f"section.waiting a:has-text('{number}')")
+    console.click("button:has-text('接入对话')")
+    console.wait_for_selector("text=人工对话中")
+    console.fill("#reply-text", "您好，我是吴调解，请讲。")
+    console.click("#reply-form button")
+    console.wait_for_selector("#reply-status:has-text('已发送')")
+
+    # The reply arrives in the citizen's chat as the mediator's bubble (the page polls).
+    citizen.wait_for_selector(".msg-mediator .msg-text:has-text('我是吴调解')", timeout=30000)
+    citizen.fill("#chat-input", "我家门口的垃圾堆了一个月没人管")
+    citizen.click("#chat-send")
+    # ... and the citizen's answer shows up on the case page without reloading it.
+    console.wait_for_selector("#transcript li.from-citizen:has-text('垃圾堆了一个月')", timeout=30000)
+    assert citizen.locator(".msg-bot .msg-text:has-text('12345')").count() == 0  # the bot stayed silent
+
+    console.click("button:has-text('交还机器人')")
+    citizen.wait_for_selector(".msg-bot .msg-text:has-text('继续为您服务')", timeout=60000)
+    citizen.close()
+    console.close()
