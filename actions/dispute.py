@@ -17,6 +17,7 @@ from hotline.cases.lifecycle import WARNING_NAMES
 from hotline.cases.service import open_case
 from hotline.conversations import intake
 from hotline.timeutil import format_deadline
+from hotline.triage import extract_entities
 
 logger = logging.getLogger(__name__)
 
@@ -296,11 +297,31 @@ class ActionOpenCase(Action):
             lines.append("您没有同意留下联系方式，我们不会保存您的个人信息；在这个对话里凭案件编号就能查询进度，"
                          "调解员也会在这里回复您。有法律问题可以直接问我，或拨打12348咨询律师。")
         dispatcher.utter_message(text="".join(lines))
+        if not consent:
+            _advise(dispatcher, text, tracker.get_slot("dispute_type"))
         events = _reset() + [SlotSet("case_number", number)]
         if level in ("orange", "red"):
             # Danger of escalation: a person takes over now, not within days.
             events += hand_off(dispatcher, tracker, number, reason="warning")
         return events
+
+
+def _advise(dispatcher: CollectingDispatcher, text: str, dispute_type: Optional[str]) -> None:
+    """Without a phone nobody can call the citizen back, so they get what the law says now, when it is sure."""
+    from actions.legal import retriever
+    from hotline.legal import format_answer
+
+    # Phone and ID numbers say nothing about the law and only blur the match.
+    for entity in sorted(extract_entities(text), key=lambda e: -e["start"]):
+        if entity["entity"] in ("phone", "id_number"):
+            text = text[:entity["start"]] + text[entity["end"]:]
+    try:
+        decision = retriever().decide(text, dispute_type=dispute_type)
+    except Exception:  # noqa: BLE001 - advice is a help, never a reason to fail the report
+        logger.exception("no advice for a report without consent")
+        return
+    if decision.kind == "answer":
+        dispatcher.utter_message(text="和您的情况相关的法律规定，供您参考：\n" + format_answer(decision.entry))
 
 
 class ActionStopReport(Action):

@@ -90,6 +90,8 @@ def test_open_case_without_consent_keeps_no_phone(database):
     dispatcher = CollectingDispatcher()
     run(ActionOpenCase(), dispatcher, tracker(conversation()[:3], slots))
     assert "不会保存您的个人信息" in dispatcher.messages[0]["text"]
+    # Nobody can call back without a phone: the citizen gets what the law says, with the statute.
+    assert "依据：" in dispatcher.messages[1]["text"] and "工资" in dispatcher.messages[1]["text"]
     with database() as session:
         case = session.execute(select(Case)).unique().scalar_one()
         assert case.contact_phone is None and "13812345678" not in case.description
