@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -100,6 +100,12 @@ class ValidateDisputeForm(StoppableFormValidation):
         dispatcher.utter_message(text=intake.INVALID[slot])
         return {slot: None}
 
+    def _read(self, slot: str, reader: Callable[[str], Any], value: Any,
+              dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+        """The slot read from the answer, or the question's hint and the question again."""
+        read = reader(str(value or ""))
+        return {slot: read} if read else self._invalid(dispatcher, slot)
+
     def validate_incident_details(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:
         details = intake.read_details(str(value or ""))
@@ -114,20 +120,17 @@ class ValidateDisputeForm(StoppableFormValidation):
 
     def validate_incident_location(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> Dict[Text, Any]:
-        place = intake.read_location(str(value or ""))
-        return {intake.LOCATION: place} if place else self._invalid(dispatcher, intake.LOCATION)
+        return self._read(intake.LOCATION, intake.read_location, value, dispatcher)
 
     def validate_other_party(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:
-        party = intake.read_party(str(value or ""))
-        return {intake.PARTY: party} if party else self._invalid(dispatcher, intake.PARTY)
+        return self._read(intake.PARTY, intake.read_party, value, dispatcher)
 
     def validate_people_count(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[Text, Any]:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
             return {intake.PEOPLE: int(value)}
-        people = intake.read_people(str(value or ""))
-        return {intake.PEOPLE: people} if people else self._invalid(dispatcher, intake.PEOPLE)
+        return self._read(intake.PEOPLE, intake.read_people, value, dispatcher)
 
     def validate_pii_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:
@@ -144,8 +147,7 @@ class ValidateDisputeForm(StoppableFormValidation):
 
     def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
-        phone = intake.read_phone(str(value or ""))
-        return {intake.PHONE: phone} if phone else self._invalid(dispatcher, intake.PHONE)
+        return self._read(intake.PHONE, intake.read_phone, value, dispatcher)
 
     def validate_summary_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> Dict[Text, Any]:

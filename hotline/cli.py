@@ -404,16 +404,13 @@ def jobs() -> None:
 @click.option("--every", type=float, default=0, help="每隔多少秒运行一次；默认只运行一次。")
 @click.option("--times", type=int, default=0, help="与 --every 一起使用：运行多少次后退出（0 表示一直运行）。")
 def jobs_run_deadlines(every: float, times: int) -> None:
-    import time
-
     from hotline.cases.deadlines import run_deadlines
 
     settings = Settings.from_env()
     sessions = _sessions(settings)
-    runs = 0
-    while True:
+
+    def once() -> bool:
         result = run_deadlines(sessions, deadline_hours=settings.deadline_hours)
-        runs += 1
         if not result.ran:
             click.echo("另一个实例正在运行期限检查，本次跳过。", err=True)
         else:
@@ -423,10 +420,23 @@ def jobs_run_deadlines(every: float, times: int) -> None:
                 click.echo(f"escalated\t{number}")
             for number in result.flagged:
                 click.echo(f"overdue\t{number}")
+        return not result.failed
+
+    _repeat(once, every, times)
+
+
+def _repeat(once, every: float, times: int) -> None:
+    """Run a job once, or every `every` seconds (`times` runs, 0 for ever); exit 1 when the last run failed."""
+    import time
+
+    runs = 0
+    while True:
+        ok = once()
+        runs += 1
         if every <= 0 or (times and runs >= times):
             break
         time.sleep(every)
-    if result.failed:
+    if not ok:
         sys.exit(1)
 
 @jobs.command("run-handoffs", help="转人工：超过等待时限无人接入的告知群众并提供回电；投递待发的消息和对话指令。")
@@ -434,7 +444,6 @@ def jobs_run_deadlines(every: float, times: int) -> None:
 @click.option("--times", type=int, default=0, help="与 --every 一起使用：运行多少次后退出（0 表示一直运行）。")
 def jobs_run_handoffs(every: float, times: int) -> None:
     import datetime as dt
-    import time
 
     from hotline.conversations import handoff, outbox
     from hotline.rasa_client import RasaClient
@@ -443,24 +452,21 @@ def jobs_run_handoffs(every: float, times: int) -> None:
     sessions = _sessions(settings)
     rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
     limit = dt.timedelta(seconds=settings.handoff_wait_seconds)
-    runs = 0
-    while True:
+
+    def once() -> bool:
         # Each hand-off changes state with a conditional UPDATE and each outbox row is claimed before it is
         # sent, so several instances may run this at once.
         with sessions.begin() as session:
             timed_out = handoff.time_out_waiting(session, limit=limit)
         delivered = outbox.deliver_due(sessions, rasa)
-        runs += 1
         for number in timed_out:
             click.echo(f"timed_out\t{number}")
         if timed_out or delivered.sent or delivered.failed or delivered.gave_up:
             click.echo(f"转人工检查：超时 {len(timed_out)} 件；投递成功 {len(delivered.sent)} 条，待重试 "
                        f"{len(delivered.failed)} 条，放弃 {len(delivered.gave_up)} 条。", err=True)
-        if every <= 0 or (times and runs >= times):
-            break
-        time.sleep(every)
-    if delivered.gave_up:
-        sys.exit(1)
+        return not delivered.gave_up
+
+    _repeat(once, every, times)
 
 
 if __name__ == "__main__":
