@@ -199,3 +199,20 @@ def test_emergency_answers_first_and_opens_an_urgent_case(database):
     with database() as session:
         case = session.execute(select(Case).where(Case.number == number)).unique().scalar_one()
         assert case.route_to == "110" and case.urgency == "emergency"
+
+
+@pytest.mark.parametrize("text, intent", [("算了", "deny"), ("不登记了", "report_dispute"), ("算了吧", "stop")])
+def test_a_stop_the_model_misread_still_ends_the_form(text, intent):
+    from rasa_sdk.events import ActiveLoop, FollowupAction
+
+    state = tracker(conversation()[:3] + [user_event(text, intent, 3.5)], {"requested_slot": "incident_location"})
+    events = asyncio.run(ValidateDisputeForm().run(CollectingDispatcher(), state, {}))
+    assert events == [SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction("action_stop_report")]
+
+
+def test_a_place_that_starts_like_a_stop_word_is_still_a_place():
+    state = tracker(conversation()[:3] + [user_event("算了一下是在城关镇", "report_dispute", 3.5)],
+                    {"requested_slot": "incident_location"})
+    from actions import common as shared
+
+    assert shared.wants_to_stop(state) is False
