@@ -1,6 +1,6 @@
 """5-fold cross-validation of the project's pipeline (config.yml) against a char TF-IDF + LinearSVC baseline.
 
-Usage: .venv/bin/python -m bench.nlu_cv [--folds 5] [--config config.yml]
+Usage: .venv/bin/python -m bench.nlu_cv [--folds 5] [--config config.yml] [--dump bench/out/cv.jsonl]
 Prints intent and dispute-type macro-F1 for both, per-class tables, the most confused pairs,
 and training time per fold. Same folds (stratified by intent + dispute type, seed 13) for both.
 """
@@ -18,6 +18,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--config", default="config.yml")
+    parser.add_argument("--dump", help="write every held-out-fold prediction here (JSON lines), for error analysis")
     args = parser.parse_args()
     os.chdir(nc.PROJECT_ROOT)
     import yaml
@@ -35,7 +36,7 @@ def main() -> None:
     rows = nc.load_examples(nc.PROJECT_ROOT / "nlu_data" / "intents")
     texts = [r[0] for r in rows]
     strata = [f"{r[1]}|{r[2]}" for r in rows]
-    gold_intent, gold_dispute = [], []
+    gold_intent, gold_dispute, fold_texts = [], [], []
     pipe_intent, pipe_dispute, base_intent, base_dispute = [], [], [], []
     train_seconds, parse_ms = [], []
     folds = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=13)
@@ -59,6 +60,7 @@ def main() -> None:
             model = nc.tfidf_svm().fit([texts[i] for i in train_idx], [rows[i][target] for i in train_idx])
             base.extend(model.predict([texts[i] for i in test_idx]))
             gold.extend(rows[i][target] for i in test_idx)
+        fold_texts.extend(texts[i] for i in test_idx)
         print(f"fold {fold}: trained in {train_seconds[-1]:.0f} s", flush=True)
 
     dispute_labels = sorted({d for d in gold_dispute if d != nc.NONE})
@@ -93,6 +95,14 @@ def main() -> None:
     print("\npipeline, most confused intents (gold → predicted):", nc.confused_pairs(gold_intent, pipe_intent))
     print("pipeline, most confused dispute types:", nc.confused_pairs(gold_dispute, pipe_dispute))
     print("baseline, most confused intents:", nc.confused_pairs(gold_intent, base_intent))
+    if args.dump:
+        import json
+
+        with open(args.dump, "w", encoding="utf-8") as out:
+            for record in zip(fold_texts, gold_intent, pipe_intent, base_intent, gold_dispute, pipe_dispute, base_dispute):
+                keys = ("text", "intent", "pipeline_intent", "baseline_intent", "dispute", "pipeline_dispute",
+                        "baseline_dispute")
+                out.write(json.dumps(dict(zip(keys, record)), ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
