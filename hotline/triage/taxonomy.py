@@ -37,6 +37,8 @@ INTENTS = (
     "thank",
     "affirm",
     "deny",
+    "stop",
+    "rate",
     "bot_challenge",
     "out_of_scope",
 )
@@ -49,6 +51,8 @@ NON_DISPUTE_INTENTS = frozenset({
     "thank",
     "affirm",
     "deny",
+    "stop",
+    "rate",
     "bot_challenge",
     "out_of_scope",
     "public_service",
@@ -56,7 +60,8 @@ NON_DISPUTE_INTENTS = frozenset({
 })
 
 SMALL_TALK_INTENTS = frozenset({
-    "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope",
+    # stop ends what the bot is doing; rate scores a resolved case: the dialogue's own turns, no dispute.
+    "greet", "goodbye", "thank", "affirm", "deny", "stop", "rate", "bot_challenge", "out_of_scope",
 })
 
 # Highest first (DOMAIN.md): orange > red > yellow.

@@ -142,7 +142,13 @@ def test_taxonomy_constants():
     assert dispute_name("personal_injury") == "人身财产损害"
     with pytest.raises(KeyError):
         dispute_name("wages")
-    assert len(INTENTS) == 13
+    assert len(INTENTS) == 15 and {"stop", "rate"} <= set(INTENTS)
+
+
+def test_a_rating_is_about_no_dispute_and_goes_nowhere():
+    record = build_record("两分 邻居漏水的事拖了两个月", {"name": "rate", "confidence": 0.8},
+                          {"code": "neighbor", "confidence": 0.7})
+    assert record["dispute_type"] is None and record["route"]["to"] == "self_service"
     assert WARNING_LEVELS == ("orange", "red", "yellow")
 
 
