@@ -6,6 +6,7 @@ stock DIET pipeline on colloquial messages).
 """
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
@@ -33,37 +34,96 @@ class CharNgramModel:
     """`analyzer` is sklearn's: "char" n-grams run across spaces, "char_wb" n-grams stay inside
     space-separated chunks (and mark their edges); `class_weight` "balanced" or None."""
 
+    # The softmax sharpness of a model that was not calibrated (see `calibrate`).
+    DEFAULT_SHARPNESS = 3.0
+
     def __init__(self, min_ngram: int = 1, max_ngram: int = 3, C: float = 1.0, analyzer: str = "char",
-                 class_weight: Optional[str] = "balanced", pipeline: Any = None) -> None:
+                 class_weight: Optional[str] = "balanced", pipeline: Any = None,
+                 sharpness: float = DEFAULT_SHARPNESS) -> None:
         if analyzer not in ("char", "char_wb"):
             raise ValueError(f"analyzer must be 'char' or 'char_wb', not {analyzer!r}")
         self.min_ngram, self.max_ngram, self.C = min_ngram, max_ngram, C
         self.analyzer, self.class_weight = analyzer, class_weight
         self.pipeline = pipeline
+        self.sharpness = sharpness
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "CharNgramModel":
+    def _new_pipeline(self) -> Any:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.pipeline import Pipeline
         from sklearn.svm import LinearSVC
 
-        self.pipeline = Pipeline([
+        return Pipeline([
             ("tfidf", TfidfVectorizer(analyzer=self.analyzer, ngram_range=(self.min_ngram, self.max_ngram),
                                       sublinear_tf=True)),
             ("svm", LinearSVC(C=self.C, class_weight=self.class_weight)),
-        ]).fit(list(texts), list(labels))
+        ])
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str], calibrate: bool = False) -> "CharNgramModel":
+        self.pipeline = self._new_pipeline().fit(list(texts), list(labels))
+        if calibrate:
+            self.sharpness = self.calibrate(texts, labels)
         return self
+
+    def calibrate(self, texts: Sequence[str], labels: Sequence[str], folds: int = 3) -> float:
+        """The softmax sharpness that makes scores honest probabilities (temperature scaling).
+
+        Margins of held-out folds (each class spread over the folds round-robin; a class
+        missing from a fold's training part cannot be predicted there) are softmaxed with
+        each candidate sharpness; the one with the lowest negative log-likelihood of the
+        true labels wins. The ranking never changes, only how sure the scores say it is,
+        so the fallback threshold means "the model is right this often".
+        """
+        import numpy as np
+
+        texts, labels = list(texts), list(labels)
+        all_classes = sorted(set(labels))
+        fold_of = np.zeros(len(labels), dtype=int)
+        seen: Dict[str, int] = {}
+        for i, label in enumerate(labels):
+            fold_of[i] = seen.get(label, 0) % folds
+            seen[label] = seen.get(label, 0) + 1
+        rows: List[np.ndarray] = []
+        truth: List[int] = []
+        for fold in range(folds):
+            train, test = np.where(fold_of != fold)[0], np.where(fold_of == fold)[0]
+            train_labels = [labels[i] for i in train]
+            if len(set(train_labels)) < 2 or not len(test):
+                continue
+            model = self._new_pipeline().fit([texts[i] for i in train], train_labels)
+            columns = [all_classes.index(c) for c in model.classes_]
+            scores = np.atleast_2d(model.decision_function([texts[i] for i in test]))
+            if scores.shape[1] == 1:
+                scores = np.hstack([-scores, scores])
+            for row, i in zip(scores, test):
+                if labels[i] in model.classes_:
+                    full = np.full(len(all_classes), -np.inf)  # a class the fold never saw scores nothing
+                    full[columns] = row - row.max()
+                    rows.append(full)
+                    truth.append(all_classes.index(labels[i]))
+        if not truth:
+            return self.DEFAULT_SHARPNESS
+        margins, true_index = np.vstack(rows), np.array(truth)
+        true_margin = margins[np.arange(len(true_index)), true_index]
+
+        def nll(sharpness: float) -> float:
+            return float(np.mean(np.log(np.exp(margins * sharpness).sum(axis=1)) - true_margin * sharpness))
+
+        candidates = [0.5 * 1.15 ** k for k in range(30)]  # 0.5 … 29
+        return float(min(candidates, key=nll))
 
     @property
     def classes(self) -> List[str]:
         return list(self.pipeline.classes_) if self.pipeline is not None else []
 
-    def probabilities(self, texts: Sequence[str], sharpness: float = 3.0) -> List[List[Tuple[str, float]]]:
+    def probabilities(self, texts: Sequence[str], sharpness: Optional[float] = None) -> List[List[Tuple[str, float]]]:
         """Per text, (label, score) for every label, best first.
 
-        A softmax over SVM margins: a ranking score in [0, 1], not a calibrated probability.
+        A softmax over SVM margins with the model's sharpness: calibrated when the model
+        was fitted with `calibrate=True`, otherwise only a ranking score in [0, 1].
         """
         import numpy as np
 
+        sharpness = self.sharpness if sharpness is None else sharpness
         if self.pipeline is None or not texts:
             return [[] for _ in texts]
         margins = np.atleast_2d(self.pipeline.decision_function(list(texts)))
@@ -81,6 +141,7 @@ class CharNgramModel:
         import skops.io as sio
 
         sio.dump(self.pipeline, path)
+        path.with_suffix(".json").write_text(json.dumps({"sharpness": self.sharpness}), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path, **config: Any) -> Optional["CharNgramModel"]:
@@ -90,7 +151,10 @@ class CharNgramModel:
         refused = [t for t in untrusted if t not in TRUSTED_TYPES]
         if refused:
             raise ValueError(f"untrusted types in {path}: {refused}")
-        return cls(pipeline=sio.load(path, trusted=untrusted), **config)
+        meta_path = path.with_suffix(".json")
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        return cls(pipeline=sio.load(path, trusted=untrusted),
+                   sharpness=float(meta.get("sharpness", cls.DEFAULT_SHARPNESS)), **config)
 
 
 def config_of(config: Dict[str, Any]) -> Dict[str, Any]:
@@ -124,7 +188,10 @@ class CharNgramComponent:
         return cls(config, model_storage, resource)
 
     def _fit_and_persist(self, texts: Sequence[str], labels: Sequence[str]) -> Resource:
-        self._model = CharNgramModel(**config_of(self.config)).fit(texts, labels)
+        calibrate = bool(self.config.get("calibrate", False))
+        self._model = CharNgramModel(**config_of(self.config)).fit(texts, labels, calibrate=calibrate)
+        if calibrate:
+            logger.info(f"{type(self).__name__}: calibrated softmax sharpness {self._model.sharpness:.2f}")
         with self._model_storage.write_to(self._resource) as model_dir:
             self._model.save(model_dir / self.FILE_NAME)
         return self._resource

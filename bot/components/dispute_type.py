@@ -46,7 +46,8 @@ class DisputeTypeClassifier(CharNgramComponent, GraphComponent):
         # 5-fold CV on the project's data (docs/BENCHMARKS.md): char_wb 1-2 grams without class
         # weights beat the intent model's char 1-3 "balanced" by 2-3 points of dispute-type macro-F1:
         # balancing shrinks `none`, the largest class, and messages about no dispute then got a type.
-        return {"min_ngram": 1, "max_ngram": 2, "C": 1.0, "analyzer": "char_wb", "class_weight": None}
+        return {"min_ngram": 1, "max_ngram": 2, "C": 1.0, "analyzer": "char_wb", "class_weight": None,
+                "calibrate": True}
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get("text")]

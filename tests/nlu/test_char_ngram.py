@@ -38,13 +38,51 @@ def test_char_wb_model_without_class_weights_round_trips(tmp_path):
     assert sum(score for _, score in ranking) == pytest.approx(1.0)
 
 
-def test_dispute_classifier_and_intent_blender_defaults():
+def test_pipeline_component_defaults():
     from bot.components.dispute_type import DisputeTypeClassifier
-    from bot.components.intent_ensemble import CharNgramIntentBlender
+    from bot.components.intent_classifier import CharNgramIntentClassifier
 
     dispute = DisputeTypeClassifier.get_default_config()
     assert (dispute["analyzer"], dispute["max_ngram"], dispute["class_weight"]) == ("char_wb", 2, None)
-    # The blender keeps the model it was tuned with (config.yml's blend weight was measured on it).
-    blender = CharNgramIntentBlender.get_default_config()
-    assert "analyzer" not in blender and "class_weight" not in blender
-    assert CharNgramModel().analyzer == "char" and CharNgramModel().class_weight == "balanced"
+    intent = CharNgramIntentClassifier.get_default_config()
+    assert (intent["analyzer"], intent["max_ngram"], intent["class_weight"]) == ("char_wb", 2, "balanced")
+    assert intent["calibrate"] and dispute["calibrate"]
+
+
+# Three clearly different topics, six ways each, so held-out folds are mostly right.
+CALIBRATION_TEXTS = (
+    ["楼上半夜跺脚吵死了", "楼上天天拖椅子", "楼上小孩蹦跶到半夜", "楼上装修电钻响一天", "楼上漏水到我家", "楼上邻居放音乐太吵"]
+    + ["老板欠我工资不给", "工资拖了三个月", "包工头卷走了工钱", "公司不发加班工资", "老板克扣工资", "辞退了不给工资"]
+    + ["你好啊", "您好在吗", "你好请问有人吗", "哈喽你好", "你好呀客服", "早上好你好"])
+CALIBRATION_LABELS = ["neighbor"] * 6 + ["labor"] * 6 + ["greet"] * 6
+
+
+def test_calibration_keeps_the_ranking_and_survives_storage(tmp_path):
+    plain = CharNgramModel(analyzer="char_wb", max_ngram=2).fit(CALIBRATION_TEXTS, CALIBRATION_LABELS)
+    calibrated = CharNgramModel(analyzer="char_wb", max_ngram=2).fit(CALIBRATION_TEXTS, CALIBRATION_LABELS,
+                                                                      calibrate=True)
+    assert calibrated.sharpness != CharNgramModel.DEFAULT_SHARPNESS
+    texts = ["楼上又在跺脚", "工资到现在没发", "你好"]
+    for before, after in zip(plain.probabilities(texts), calibrated.probabilities(texts)):
+        assert [label for label, _ in before] == [label for label, _ in after]
+        assert sum(score for _, score in after) == pytest.approx(1.0)
+
+    path = tmp_path / "model.skops"
+    calibrated.save(path)
+    loaded = CharNgramModel.load(path)
+    assert loaded.sharpness == calibrated.sharpness
+    assert loaded.probabilities(texts) == calibrated.probabilities(texts)
+
+
+def test_calibration_makes_an_easy_task_confident_and_noise_unsure():
+    """Temperature scaling follows the held-out evidence: separable topics get sharp scores,
+    labels that are pure noise get scores near uniform."""
+    easy = CharNgramModel(analyzer="char_wb", max_ngram=2)
+    easy.fit(CALIBRATION_TEXTS, CALIBRATION_LABELS, calibrate=True)
+    shuffled = CALIBRATION_LABELS[1::3] + CALIBRATION_LABELS[2::3] + CALIBRATION_LABELS[0::3]
+    noisy = CharNgramModel(analyzer="char_wb", max_ngram=2)
+    noisy.fit(CALIBRATION_TEXTS, shuffled, calibrate=True)
+    assert easy.sharpness > noisy.sharpness
+    top_easy = easy.probabilities(["楼上半夜吵"])[0][0][1]
+    top_noisy = noisy.probabilities(["楼上半夜吵"])[0][0][1]
+    assert top_easy > 0.6 and top_noisy < top_easy
