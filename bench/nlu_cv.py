@@ -21,15 +21,7 @@ def main() -> None:
     parser.add_argument("--dump", help="write every held-out-fold prediction here (JSON lines), for error analysis")
     args = parser.parse_args()
     os.chdir(nc.PROJECT_ROOT)
-    import yaml
-
-    config = yaml.safe_load(Path(args.config).read_text(encoding="utf-8"))
-    for component in config["pipeline"]:
-        if component["name"].endswith("CharNgramIntentBlender"):
-            component["expose_parts"] = True
-    tuned_config = Path(nc.temp_dir().name + "-config.yml")
-    tuned_config.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    parts = []
+    parts = []  # (top intent before the fallback, its confidence, intent before the triage's override)
     nc.quiet()
     from sklearn.model_selection import StratifiedKFold
 
@@ -44,7 +36,7 @@ def main() -> None:
         with nc.temp_dir() as work:
             work = Path(work)
             nc.write_nlu([rows[i][3] for i in train_idx], work / "train.yml")
-            model, seconds = nc.train_nlu_model(tuned_config, work / "train.yml", work, f"fold{fold}")
+            model, seconds = nc.train_nlu_model(Path(args.config), work / "train.yml", work, f"fold{fold}")
             train_seconds.append(seconds)
             parser_ = nc.Parser(model)
             for i in test_idx:
@@ -53,7 +45,9 @@ def main() -> None:
                 parse_ms.append((time.perf_counter() - t) * 1000)
                 # The triage may override the intent (danger → emergency); score the pipeline's final intent.
                 pipe_intent.append(parse["intent"]["name"])
-                parts.append((parse.get("intent_parts"), parse["intent"]["confidence"],
+                ranked = [r for r in parse.get("intent_ranking") or [parse["intent"]] if r["name"] != "nlu_fallback"]
+                top = ranked[0] if ranked else {"name": "nlu_fallback", "confidence": 0.0}
+                parts.append((top["name"], top["confidence"],
                               (parse["triage"]["intent"].get("original") or {}).get("name")))
                 pipe_dispute.append((parse.get("dispute_type") or {}).get("code") or nc.NONE)
         for target, gold, base in ((1, gold_intent, base_intent), (2, gold_dispute, base_dispute)):
@@ -74,22 +68,20 @@ def main() -> None:
         _, dispute_macro, _, dispute_acc = nc.f1_table(gold_dispute, dispute_pred, dispute_labels)
         print(f"{name}: intent macro-F1 {intent_macro:.3f} (weighted {intent_weighted:.3f}, accuracy {intent_acc:.3f}); "
               f"dispute-type macro-F1 {dispute_macro:.3f} over the 15 types (accuracy incl. none {dispute_acc:.3f})")
-    if parts and parts[0][0]:
-        print("\nintent accuracy by DIET weight in the blend (0 = char model alone, 1 = DIET alone):")
-        for weight in (0.0, 0.25, 0.5, 0.75, 1.0):
-            chosen = []
-            for (p, _, overridden), final in zip(parts, pipe_intent):
-                if overridden or final == "nlu_fallback":
-                    chosen.append(final)  # the triage's safety override or the fallback decided
-                    continue
-                names = set(p["diet"]) | set(p["char"])
-                chosen.append(max(names, key=lambda n: weight * p["diet"].get(n, 0) + (1 - weight) * p["char"].get(n, 0)))
-            _, macro, _, accuracy = nc.f1_table(gold_intent, chosen)
-            print(f"  diet_weight {weight:.2f}: accuracy {accuracy:.3f}, macro-F1 {macro:.3f}")
-        print("genuine messages below a fallback threshold (correct predictions with lower confidence):")
-        for threshold in (0.3, 0.4, 0.5):
-            lost = sum(1 for (p, conf, _), g, f in zip(parts, gold_intent, pipe_intent) if conf < threshold and g == f)
-            print(f"  threshold {threshold}: {lost} of {len(parts)}")
+    print("\nfallback threshold (on the classifier's own top intent; the triage's overrides left out):")
+    scored = [(name, conf, gold) for (name, conf, overridden), gold in zip(parts, gold_intent) if not overridden]
+    for threshold in (0.2, 0.3, 0.4, 0.5, 0.6):
+        lost = sum(1 for name, conf, gold in scored if conf < threshold and name == gold)
+        caught = sum(1 for name, conf, gold in scored if conf < threshold and name != gold)
+        wrong = sum(1 for name, conf, gold in scored if name != gold)
+        print(f"  {threshold}: right answers sent to fallback {lost} of {len(scored)}; "
+              f"wrong answers caught {caught} of {wrong}")
+    print("calibration (confidence bin: share right, count):")
+    for low in (0.0, 0.2, 0.4, 0.6, 0.8, 0.9):
+        high = {0.8: 0.9, 0.9: 1.01}.get(low, low + 0.2)
+        binned = [name == gold for name, conf, gold in scored if low <= conf < high]
+        if binned:
+            print(f"  {low:.1f}–{min(high, 1.0):.1f}: {sum(binned) / len(binned):.3f} right, {len(binned)}")
     nc.print_table("pipeline, intents", nc.f1_table(gold_intent, pipe_intent)[0])
     nc.print_table("pipeline, dispute types", nc.f1_table(gold_dispute, pipe_dispute, dispute_labels)[0])
     print("\npipeline, most confused intents (gold → predicted):", nc.confused_pairs(gold_intent, pipe_intent))

@@ -81,7 +81,7 @@ def main() -> None:
             pred_intents.append((parse["triage"]["intent"].get("original") or parse["intent"])["name"]
                                 if parse.get("triage") else parse["intent"]["name"])
             predicted = {(e["entity"], e["start"], e["end"]) for e in parse.get("entities", [])
-                         if e.get("extractor") == "DIETClassifier"}
+                         if e.get("extractor") == "CharCRFEntityExtractor"}
             gold = set(gold_entities)
             tp += len(predicted & gold)
             fp += len(predicted - gold)
@@ -98,7 +98,7 @@ def main() -> None:
         w_r = sum(r[1] * r[3] for r in rows.values()) / support
         print(f"{name}: intent weighted P {w_p:.3f} R {w_r:.3f} F1 {weighted:.3f}, macro-F1 {macro:.3f}, "
               f"accuracy {accuracy:.3f}; training {secs:.1f} s")
-    print(f"pipeline entities (DIET, exact type+span): P {ent_p:.3f} R {ent_r:.3f} F1 {ent_f1:.3f}")
+    print(f"pipeline entities (CharCRFEntityExtractor, exact type+span): P {ent_p:.3f} R {ent_r:.3f} F1 {ent_f1:.3f}")
     print("published rasa_nlu_chi: intent P 0.83 R 0.76 F1 0.78; entity P 0.80 R 0.79 F1 0.77")
     print("pipeline, most confused intents:", nc.confused_pairs(gold_intents, pred_intents))
 

@@ -1,4 +1,4 @@
-"""jieba with the domain dictionary: legal terms stay whole, and no whitespace token reaches DIET."""
+"""jieba with the domain dictionary: legal terms stay whole, and no whitespace token reaches the entity CRF or the rules."""
 from __future__ import annotations
 
 import pytest
