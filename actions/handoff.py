@@ -109,6 +109,9 @@ def _failed_understandings(tracker: Tracker) -> int:
     return failures
 
 
+MIN_CHOICE_CONFIDENCE = 0.1
+
+
 class ActionDefaultAskAffirmation(Action):
     """First stage of the two-stage fallback: offer what the citizen most likely meant."""
 
@@ -121,7 +124,9 @@ class ActionDefaultAskAffirmation(Action):
             return [ActiveLoop(None)] + hand_off(dispatcher, tracker, tracker.get_slot("case_number"),
                                                  reason="fallback")
         ranking = tracker.latest_message.get("intent_ranking") or []
-        choices = [r["name"] for r in ranking if r.get("name") in INTENT_CHOICES][:3]
+        # Offer only what the model finds at least a little likely; the usual needs fill the rest.
+        choices = [r["name"] for r in ranking
+                   if r.get("name") in INTENT_CHOICES and (r.get("confidence") or 0) >= MIN_CHOICE_CONFIDENCE][:3]
         for default in ("report_dispute", "ask_legal", "request_human"):
             if len(choices) >= 3:
                 break

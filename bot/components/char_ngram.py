@@ -129,8 +129,14 @@ class CharNgramModel:
         margins = np.atleast_2d(self.pipeline.decision_function(list(texts)))
         if margins.shape[1] == 1:  # two classes: one margin column
             margins = np.hstack([-margins, margins])
+        vocabulary = self.pipeline.named_steps["tfidf"].vocabulary_
         results = []
-        for row in margins:
+        for text, row in zip(texts, margins):
+            if not any(char in vocabulary for char in text if not char.isspace()):
+                # Not one character the model has seen ("zzzz", "？？？", another script): the margins
+                # are only the intercepts and the padding, so the model knows nothing: say so.
+                results.append([(label, 1.0 / len(self.classes)) for label in self.classes])
+                continue
             exp = np.exp((row - row.max()) * sharpness)
             probs = exp / exp.sum()
             order = np.argsort(-probs)

@@ -86,3 +86,13 @@ def test_calibration_makes_an_easy_task_confident_and_noise_unsure():
     top_easy = easy.probabilities(["楼上半夜吵"])[0][0][1]
     top_noisy = noisy.probabilities(["楼上半夜吵"])[0][0][1]
     assert top_easy > 0.6 and top_noisy < top_easy
+
+
+@pytest.mark.parametrize("text", ["zzzz", "？？？", "ℵℵ", "    "])
+def test_a_text_of_unseen_characters_gets_no_confident_intent(text):
+    """The margins of such a text are only intercepts: no class may look sure (the bot must ask)."""
+    model = CharNgramModel(analyzer="char_wb", max_ngram=2).fit(CALIBRATION_TEXTS, CALIBRATION_LABELS, calibrate=True)
+    ranking = model.probabilities([text])[0]
+    assert max(score for _, score in ranking) == pytest.approx(1 / 3)
+    # One known character is enough to be judged on the evidence again.
+    assert model.probabilities([text + "楼上"])[0][0][0] == "neighbor"
