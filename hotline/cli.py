@@ -178,6 +178,11 @@ class LocalParser:
     def parse(self, text: str) -> dict:
         return self._loop.run_until_complete(self._agent.parse_message(text))
 
+    @property
+    def processor(self):
+        """Rasa's MessageProcessor of the loaded model (bench/parse_latency.py batches on it)."""
+        return self._agent.processor
+
 
 class _ServerParser:
     def __init__(self, url: str, token: Optional[str]) -> None:

@@ -7,8 +7,14 @@ from urllib.parse import quote
 import requests
 
 
+PARSE_PATH = "/webhooks/nlu/parse"
+STOCK_PARSE_PATH = "/model/parse"
+
+
 class RasaUnavailable(RuntimeError):
-    pass
+    def __init__(self, message: str, status: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status Rasa answered, None when it could not be reached
 
 
 class RasaClient:
@@ -16,6 +22,7 @@ class RasaClient:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        self._parse_path = PARSE_PATH
 
     def _post(self, path: str, payload: Any, *, auth: bool = True) -> Any:
         params = {"token": self.token} if auth and self.token else None
@@ -24,7 +31,8 @@ class RasaClient:
         except requests.RequestException as error:
             raise RasaUnavailable(str(error)) from error
         if response.status_code != 200:
-            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}: {response.text[:200]}")
+            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}: {response.text[:200]}",
+                                  response.status_code)
         return response.json()
 
     def send(self, sender_id: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
@@ -35,8 +43,16 @@ class RasaClient:
         return self._post("/webhooks/rest/webhook", payload, auth=False)
 
     def parse(self, text: str) -> Dict[str, Any]:
-        """The NLU parse with the triage record (`POST /model/parse`)."""
-        return self._post("/model/parse", {"text": text})
+        """The NLU parse with the triage record: our micro-batched endpoint (bot/channels/nlu.py),
+        which answers what `POST /model/parse` answers. A server whose credentials.yml predates
+        that channel has no such route (404): then `/model/parse`, for this client from then on."""
+        try:
+            return self._post(self._parse_path, {"text": text})
+        except RasaUnavailable as failure:
+            if failure.status != 404 or self._parse_path == STOCK_PARSE_PATH:
+                raise
+        self._parse_path = STOCK_PARSE_PATH
+        return self._post(self._parse_path, {"text": text})
 
     def append_events(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
         """Append events (pause, resume, slots ...) to a conversation's tracker."""

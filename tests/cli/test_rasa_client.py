@@ -1,0 +1,63 @@
+"""RasaClient.parse: our parse endpoint first, /model/parse only where the server has no such route."""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from hotline.rasa_client import RasaClient, RasaUnavailable
+
+
+@pytest.fixture
+def fake_rasa():
+    """A stand-in Rasa server; `routes` maps a path to the status it answers, and records the calls."""
+    calls, routes = [], {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the stdlib's name
+            path, _, query = self.path.partition("?")
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            calls.append((path, query, body))
+            status = routes.get(path, 404)
+            payload = json.dumps({"text": body.get("text"), "via": path}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", routes, calls
+    server.shutdown()
+    server.server_close()
+
+
+def test_parse_uses_our_endpoint_with_the_token(fake_rasa):
+    url, routes, calls = fake_rasa
+    routes.update({"/webhooks/nlu/parse": 200, "/model/parse": 200})
+    assert RasaClient(url, "t0k").parse("你好") == {"text": "你好", "via": "/webhooks/nlu/parse"}
+    assert calls == [("/webhooks/nlu/parse", "token=t0k", {"text": "你好"})]
+
+
+def test_a_server_without_the_channel_is_asked_at_model_parse_from_then_on(fake_rasa):
+    url, routes, calls = fake_rasa
+    routes.update({"/model/parse": 200})
+    client = RasaClient(url, "t0k")
+    assert client.parse("一")["via"] == "/model/parse"
+    assert client.parse("二")["via"] == "/model/parse"
+    assert [path for path, _, _ in calls] == ["/webhooks/nlu/parse", "/model/parse", "/model/parse"]
+
+
+def test_other_refusals_are_not_retried(fake_rasa):
+    url, routes, calls = fake_rasa
+    routes.update({"/webhooks/nlu/parse": 401, "/model/parse": 200})
+    with pytest.raises(RasaUnavailable, match="HTTP 401") as failure:
+        RasaClient(url, "wrong").parse("你好")
+    assert failure.value.status == 401 and len(calls) == 1
