@@ -45,9 +45,7 @@ class CharNgramIntentClassifier(CharNgramComponent, GraphComponent):
         if self._model is None or not messages:
             return messages
         for message, ranking in zip(messages, self._model.probabilities([m.get("text") or "" for m in messages])):
-            # Messages without text (e.g. "/intent" payloads) are left to RegexMessageHandler.
-            if not message.get("text"):
-                continue
+            # An empty text scores uniform (no character seen): FallbackClassifier makes it nlu_fallback.
             ranked = [{"name": name, "confidence": round(score, 6)} for name, score in ranking[:RANKING_LENGTH]]
             message.set(INTENT, ranked[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranked, add_to_output=True)
