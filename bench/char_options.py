@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bench import nlu_common as nc
 from bench.smp2019 import plain, read_markdown
+from bot.components.char_ngram import CharNgramModel
 
 OPTIONS = [("char", 1, 3, "balanced"), ("char", 1, 3, None), ("char", 1, 2, "balanced"), ("char", 1, 4, "balanced"),
            ("char_wb", 1, 2, "balanced"), ("char_wb", 1, 2, None), ("char_wb", 1, 3, "balanced"),
@@ -21,12 +22,8 @@ OPTIONS = [("char", 1, 3, "balanced"), ("char", 1, 3, None), ("char", 1, 2, "bal
 
 
 def model(analyzer: str, low: int, high: int, class_weight, C: float = 1.0):
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import make_pipeline
-    from sklearn.svm import LinearSVC
-
-    return make_pipeline(TfidfVectorizer(analyzer=analyzer, ngram_range=(low, high), sublinear_tf=True),
-                         LinearSVC(C=C, class_weight=class_weight))
+    """The intent component's own estimator with these options."""
+    return CharNgramModel(min_ngram=low, max_ngram=high, C=C, analyzer=analyzer, class_weight=class_weight).estimator()
 
 
 def with_entity_types(weight: float):

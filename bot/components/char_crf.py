@@ -14,7 +14,6 @@ nothing and adds nothing. It matters for annotated data, e.g. SMP2019.
 from __future__ import annotations
 
 import logging
-import threading
 import unicodedata
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -126,12 +125,26 @@ class CharCRFEntityExtractor(GraphComponent, EntityExtractorMixin):
         return {"c1": 0.05, "c2": 0.01, "max_iterations": 150}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 tagger: Any = None) -> None:
+                 model: Optional[bytes] = None) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self._tagger = tagger
-        self._lock = threading.Lock()  # a crfsuite tagger holds one sequence at a time
+        self._use(model)
+
+    def _use(self, model: Optional[bytes]) -> None:
+        """Tag with this crfsuite model (None: no model, nothing is tagged).
+
+        crfsuite reads the model in place, so its bytes live as long as the tagger. A tagger
+        holds one sequence at a time; the graph never runs a component from two threads at
+        once (Rasa runs it on the event loop, and bot.channels.batching shares its lock).
+        """
+        import pycrfsuite
+
+        self._model = model
+        self._tagger = None
+        if model is not None:
+            self._tagger = pycrfsuite.Tagger()
+            self._tagger.open_inmemory(model)
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -145,8 +158,7 @@ class CharCRFEntityExtractor(GraphComponent, EntityExtractorMixin):
     def train(self, training_data: TrainingData) -> Resource:
         import pycrfsuite
 
-        examples = [m for m in training_data.training_examples if m.get(TEXT) and m.get(ENTITIES)]
-        if not examples:
+        if not any(m.get(TEXT) and m.get(ENTITIES) for m in training_data.training_examples):
             logger.info(f"{EXTRACTOR}: no annotated entities in the data, not trained.")
             return self._resource
         trainer = pycrfsuite.Trainer(verbose=False)
@@ -162,46 +174,30 @@ class CharCRFEntityExtractor(GraphComponent, EntityExtractorMixin):
         with self._model_storage.write_to(self._resource) as model_dir:
             path = model_dir / MODEL_FILE
             trainer.train(str(path))
-            self._tagger = self._open(path.read_bytes())
+            self._use(path.read_bytes())
         return self._resource
-
-    @staticmethod
-    def _open(model: bytes) -> Any:
-        import pycrfsuite
-
-        class Tagger(pycrfsuite.Tagger):
-            pass
-
-        tagger = Tagger()
-        tagger.open_inmemory(model)
-        # crfsuite reads the model in place: the bytes must live as long as the tagger.
-        tagger.model_bytes = model
-        return tagger
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "CharCRFEntityExtractor":
-        tagger = None
+        model = None
         try:
             with model_storage.read_from(resource) as model_dir:
                 path = model_dir / MODEL_FILE
                 if path.exists():
-                    tagger = cls._open(path.read_bytes())
+                    model = path.read_bytes()
         except ValueError:  # nothing was persisted: the data had no entities
             pass
-        return cls(config, model_storage, resource, tagger)
+        return cls(config, model_storage, resource, model)
 
     def extract(self, text: str, tokens: Optional[List[Any]] = None) -> List[Dict[str, Any]]:
         if self._tagger is None or not text:
             return []
-        features = char_features(text, tokens)
-        with self._lock:
-            self._tagger.set(features)
-            tags = self._tagger.tag()
-            found = [(kind, start, end, min(self._tagger.marginal(tags[i], i) for i in range(start, end)))
-                     for kind, start, end in spans(tags)]
+        self._tagger.set(char_features(text, tokens))
+        tags = self._tagger.tag()
         entities = []
-        for kind, start, end, confidence in found:
+        for kind, start, end in spans(tags):
+            confidence = min(self._tagger.marginal(tags[i], i) for i in range(start, end))
             entities.append({"entity": kind, "start": start, "end": end, "value": text[start:end],
                              "confidence_entity": round(float(confidence), 4), "extractor": EXTRACTOR})
         return entities

@@ -47,7 +47,8 @@ class CharNgramModel:
         self.pipeline = pipeline
         self.sharpness = sharpness
 
-    def _new_pipeline(self) -> Any:
+    def estimator(self) -> Any:
+        """An unfitted scikit-learn pipeline with this model's options (bench/char_options.py compares them)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.pipeline import Pipeline
         from sklearn.svm import LinearSVC
@@ -59,7 +60,7 @@ class CharNgramModel:
         ])
 
     def fit(self, texts: Sequence[str], labels: Sequence[str], calibrate: bool = False) -> "CharNgramModel":
-        self.pipeline = self._new_pipeline().fit(list(texts), list(labels))
+        self.pipeline = self.estimator().fit(list(texts), list(labels))
         if calibrate:
             self.sharpness = self.calibrate(texts, labels)
         return self
@@ -89,7 +90,7 @@ class CharNgramModel:
             train_labels = [labels[i] for i in train]
             if len(set(train_labels)) < 2 or not len(test):
                 continue
-            model = self._new_pipeline().fit([texts[i] for i in train], train_labels)
+            model = self.estimator().fit([texts[i] for i in train], train_labels)
             columns = [all_classes.index(c) for c in model.classes_]
             scores = np.atleast_2d(model.decision_function([texts[i] for i in test]))
             if scores.shape[1] == 1:
@@ -115,7 +116,7 @@ class CharNgramModel:
     def classes(self) -> List[str]:
         return list(self.pipeline.classes_) if self.pipeline is not None else []
 
-    def probabilities(self, texts: Sequence[str], sharpness: Optional[float] = None) -> List[List[Tuple[str, float]]]:
+    def probabilities(self, texts: Sequence[str]) -> List[List[Tuple[str, float]]]:
         """Per text, (label, score) for every label, best first.
 
         A softmax over SVM margins with the model's sharpness: calibrated when the model
@@ -123,24 +124,24 @@ class CharNgramModel:
         """
         import numpy as np
 
-        sharpness = self.sharpness if sharpness is None else sharpness
         if self.pipeline is None or not texts:
             return [[] for _ in texts]
         margins = np.atleast_2d(self.pipeline.decision_function(list(texts)))
         if margins.shape[1] == 1:  # two classes: one margin column
             margins = np.hstack([-margins, margins])
         vocabulary = self.pipeline.named_steps["tfidf"].vocabulary_
+        classes = self.classes
         results = []
         for text, row in zip(texts, margins):
             if not any(char in vocabulary for char in text if not char.isspace()):
                 # Not one character the model has seen ("zzzz", "？？？", another script): the margins
                 # are only the intercepts and the padding, so the model knows nothing: say so.
-                results.append([(label, 1.0 / len(self.classes)) for label in self.classes])
+                results.append([(label, 1.0 / len(classes)) for label in classes])
                 continue
-            exp = np.exp((row - row.max()) * sharpness)
+            exp = np.exp((row - row.max()) * self.sharpness)
             probs = exp / exp.sum()
             order = np.argsort(-probs)
-            results.append([(self.classes[i], float(probs[i])) for i in order])
+            results.append([(classes[i], float(probs[i])) for i in order])
         return results
 
     def save(self, path: Path) -> None:
