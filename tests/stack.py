@@ -63,11 +63,11 @@ class Stack:
     def _spawn(self, name: str, args: List[str]) -> None:
         log = self.workdir / f"{name}.log"
         self.logs[name] = log
-        handle = open(log, "wb")
-        self.processes.append(
-            subprocess.Popen(args, cwd=PROJECT_ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT,
-                             start_new_session=True)
-        )
+        with open(log, "wb") as handle:  # the child has its own copy of the descriptor
+            self.processes.append(
+                subprocess.Popen(args, cwd=PROJECT_ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+            )
 
     def start(self, timeout: float = 240.0) -> "Stack":
         subprocess.run([str(BIN / "hotline"), "db", "upgrade"], cwd=PROJECT_ROOT, env=self.env, check=True,
