@@ -69,6 +69,10 @@ class Ambiguous(RuntimeError):
     """The provider may or may not have sent the message (its answer was lost): never retried automatically."""
 
 
+class Undeliverable(RuntimeError):
+    """The provider refused the message for good (a wrong number, outside the allowed window): a person takes over."""
+
+
 def split_text(text: str, limit: int) -> List[str]:
     """Text cut into parts of at most `limit` characters, at a sentence end or line break where one is near."""
     parts, rest = [], text
@@ -258,7 +262,7 @@ def deliver_due(sessions: sessionmaker, rasa: Optional[RasaCommands], *,
                 _failed(session, row, error, now, run)
                 continue
             if target == CITIZEN:
-                row.provider_id = replies or None
+                row.provider_id = replies or None  # the provider's id, when it gave one
                 replies = []
             row.status, row.sent_at, row.attempts, row.last_error = "sent", utcnow(), row.attempts + 1, None
             for reply in replies:
@@ -297,7 +301,7 @@ def _reply_to_citizen(session: Session, command: OutboxMessage, reply: Dict[str,
 def _failed(session: Session, row: OutboxMessage, error: BaseException, now: dt.datetime, run: DeliveryRun) -> None:
     row.attempts += 1
     row.last_error = f"{type(error).__name__}: {error}"[:1000]
-    if row.attempts >= MAX_ATTEMPTS or isinstance(error, Ambiguous):
+    if row.attempts >= MAX_ATTEMPTS or isinstance(error, (Ambiguous, Undeliverable)):
         _give_up(session, row)
         run.gave_up.append(row.id)
         logger.error("outbox %s to %s given up after %d attempts: %s", row.id, row.channel, row.attempts,
