@@ -291,6 +291,23 @@ def mark_sent(session: Session, replies: List[OutboxMessage]) -> None:
     outbox.mark_sent(session, [r.id for r in replies])
 
 
+def may_read(session: Session, actor, channel: str, sender_id: str) -> bool:
+    """Operators and admins read any conversation; a mediator only one whose case they hold or took over."""
+    from hotline.cases.models import Case, Handoff
+
+    if actor.role in ("operator", "admin"):
+        return True
+    if actor.role != "mediator" or actor.user is None:
+        return False
+    holds_case = session.execute(
+        select(Case.id).where(Case.channel == channel, Case.sender_id == sender_id,
+                              Case.assignee_id == actor.user.id).limit(1)).first()
+    took_over = session.execute(
+        select(Handoff.id).where(Handoff.channel == channel, Handoff.sender_id == sender_id,
+                                 Handoff.accepted_by_id == actor.user.id).limit(1)).first()
+    return holds_case is not None or took_over is not None
+
+
 def conversation(session: Session, channel: str, sender_id: str, limit: int = 500) -> List[Dict[str, Any]]:
     """The stored inbound and outbound messages of one conversation, in order, with provider ids and states."""
     inbound = session.execute(
