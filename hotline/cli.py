@@ -467,7 +467,7 @@ def jobs_run_handoffs(every: float, times: int) -> None:
             timed_out = handoff.time_out_waiting(session, limit=limit)
         # Messages kept while Rasa was down (or left by a worker that died) are answered now.
         retried = inbox.retry_due(sessions, rasa)
-        delivered = outbox.deliver_due(sessions, rasa, senders=integrations.senders(settings))
+        delivered = outbox.deliver_due(sessions, rasa, senders=integrations.senders(settings, sessions))
         for number in timed_out:
             click.echo(f"timed_out\t{number}")
         if retried.answered or retried.still_waiting:

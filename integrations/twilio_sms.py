@@ -14,16 +14,15 @@ import logging
 import re
 from typing import Optional
 
-import requests
 from flask import Blueprint, Response, abort, request
 from twilio.request_validator import RequestValidator
-from urllib3.exceptions import NewConnectionError
 
 from hotline.config import Settings
 from hotline.conversations import inbox, outbox
 from hotline.web import db, settings
 from hotline.web.delivery import deliver_now, rasa_client
 from hotline.web.errors import json_error
+from integrations import post_once
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("twilio_sms", __name__, url_prefix="/integrations/twilio")
@@ -113,18 +112,8 @@ def sender(config: Settings):
     def send(row) -> str:
         form = {"To": row.recipient, "From": config.twilio_number, "Body": row.text or "",
                 "StatusCallback": f"{config.public_base_url}{STATUS_PATH}"}
-        try:
-            response = requests.post(url, data=form, auth=(config.twilio_account_sid, config.twilio_auth_token),
-                                     timeout=SEND_TIMEOUT)
-        except requests.exceptions.ConnectTimeout:
-            raise  # never reached Twilio: retried
-        except requests.exceptions.ConnectionError as error:
-            reason = getattr(error.args[0], "reason", None) if error.args else None
-            if isinstance(reason, NewConnectionError):
-                raise  # never reached Twilio: retried
-            raise outbox.Ambiguous(f"Twilio's answer was lost: {error}") from error
-        except requests.exceptions.Timeout as error:
-            raise outbox.Ambiguous(f"Twilio did not answer in time: {error}") from error
+        response = post_once(url, data=form, auth=(config.twilio_account_sid, config.twilio_auth_token),
+                             timeout=SEND_TIMEOUT)
         if response.status_code == 429 or response.status_code >= 500:
             raise RuntimeError(f"Twilio answered HTTP {response.status_code}: {response.text[:200]}")
         if response.status_code >= 400:

@@ -23,6 +23,7 @@ def deliver_now(recipient: str) -> None:
 
     try:
         outbox.deliver_due(current_app.extensions["hotline.sessions"], rasa_client(),
-                           senders=senders(settings()), recipient=recipient)
+                           senders=senders(settings(), current_app.extensions["hotline.sessions"]),
+                           recipient=recipient)
     except Exception:  # noqa: BLE001 - the rows stay in the outbox
         logger.exception("delivery to a conversation deferred to the job")
