@@ -307,11 +307,19 @@ def test_an_answer_not_ready_in_time_follows_through_the_customer_service_api(st
     openid = "oSlow" + uuid.uuid4().hex[:10]
     response = post(app.test_client(), text_xml("老板拖欠我三个月工资", openid=openid))
     assert response.get_data() == b"success"
+    sessions = app.extensions["hotline.sessions"]
+
+    def states():
+        with sessions() as session:
+            return {r.status for r in session.execute(select(OutboxMessage).where(OutboxMessage.recipient == openid))
+                    .scalars()}
+
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not weixin.sent(openid):
+    while time.monotonic() < deadline and states() != {"sent"}:
         time.sleep(0.2)
+    assert states() == {"sent"}
     assert any("工资" in text or "劳动" in text for text in weixin.sent(openid)), weixin.sent(openid)
-    with app.extensions["hotline.sessions"]() as session:
-        states = {r.status for r in session.execute(select(OutboxMessage).where(OutboxMessage.recipient == openid))
-                  .scalars()}
-    assert states == {"sent"}
+    with sessions() as session:
+        replies = session.execute(select(OutboxMessage.text).where(OutboxMessage.recipient == openid)
+                                  .order_by(OutboxMessage.id)).scalars().all()
+    assert weixin.sent(openid) == replies  # each once, in order
