@@ -19,16 +19,19 @@ def missing_settings(settings: Settings) -> Dict[str, List[str]]:
         "twilio_sms": {"TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
                        "TWILIO_AUTH_TOKEN": settings.twilio_auth_token, "TWILIO_NUMBER": settings.twilio_number,
                        "PUBLIC_BASE_URL": settings.public_base_url},
+        "twilio_voice": {"TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+                         "PUBLIC_BASE_URL": settings.public_base_url},
     }
     return {channel: [name for name, value in values.items() if not value] for channel, values in need.items()}
 
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Mount every channel; one whose settings are missing answers 404, and the log says so now."""
-    from integrations import twilio_sms, webchat, wechat
+    from integrations import twilio_sms, twilio_voice, webchat, wechat
 
     app.register_blueprint(webchat.bp)
     app.register_blueprint(twilio_sms.bp)
+    app.register_blueprint(twilio_voice.bp)
     app.register_blueprint(wechat.bp)
     for channel, names in missing_settings(settings).items():
         if names:

@@ -171,7 +171,7 @@ def replies_of(session: Session, message: InboundMessage) -> List[OutboxMessage]
                                 .order_by(OutboxMessage.id)).scalars())
 
 
-def _danger_by_rule(text: str) -> bool:
+def danger_by_rule(text: str) -> bool:
     return bool(text) and is_danger(build_record(text, None, None))
 
 
@@ -196,7 +196,7 @@ def _process_one(session: Session, bot: Bot, row: InboundMessage) -> Outcome:
     text = row.text
     if not text:
         return _done(session, row, [_reply(session, row, NO_TEXT_REPLY)])
-    danger = _danger_by_rule(text)
+    danger = danger_by_rule(text)
     handoff = handoffs.citizen_said(session, row.channel, row.sender_id, text)
     if handoff is not None:
         return _while_handed_off(session, bot, row, handoff, danger)

@@ -40,8 +40,9 @@ from hotline.cases.models import Case, OutboxMessage, utcnow
 logger = logging.getLogger(__name__)
 
 CITIZEN, RASA = "citizen", "rasa"
-# Channels whose client fetches its own messages; nothing is pushed to them.
-PULL_CHANNELS = frozenset({"webchat", "rest"})
+# Channels whose client fetches its own messages, or whose replies go back in the answer to the provider's
+# own request (a phone call's TwiML); nothing is pushed to them.
+PULL_CHANNELS = frozenset({"webchat", "rest", "voice"})
 # Seconds before the next attempt after the n-th failure; the last value repeats.
 RETRY_DELAYS = (2, 10, 30, 60, 300, 900)
 MAX_ATTEMPTS = 20
