@@ -25,6 +25,18 @@ def missing_settings(settings: Settings) -> Dict[str, List[str]]:
     return {channel: [name for name, value in values.items() if not value] for channel, values in need.items()}
 
 
+def configured(channel: str) -> Settings:
+    """The settings, inside a request to `channel`'s webhook; 404 when the channel is off."""
+    from flask import abort
+
+    from hotline.web import settings
+
+    config = settings()
+    if missing_settings(config)[channel]:
+        abort(404)
+    return config
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     """Mount every channel; one whose settings are missing answers 404, and the log says so now."""
     from integrations import twilio_sms, twilio_voice, webchat, wechat

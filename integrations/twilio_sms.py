@@ -14,15 +14,15 @@ import logging
 import re
 from typing import Optional
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
 from twilio.request_validator import RequestValidator
 
 from hotline.config import Settings
 from hotline.conversations import inbox, outbox
-from hotline.web import db, settings
+from hotline.web import db
 from hotline.web.delivery import deliver_now, rasa_client
 from hotline.web.errors import json_error
-from integrations import post_once
+from integrations import configured, post_once
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("twilio_sms", __name__, url_prefix="/integrations/twilio")
@@ -34,14 +34,6 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 STATUS_PATH = "/integrations/twilio/status"
 SEND_TIMEOUT = (5, 20)  # connect, read (seconds)
 
-
-def _configured() -> Settings:
-    import integrations
-
-    config = settings()
-    if integrations.missing_settings(config)["twilio_sms"]:
-        abort(404)
-    return config
 
 
 def signed_url(config: Settings) -> str:
@@ -64,10 +56,15 @@ def twiml(body: str = EMPTY_TWIML) -> Response:
     return Response(body, mimetype="text/xml")
 
 
+def signed_request(channel: str = "twilio_sms"):
+    """(settings, None) for a configured channel and a request Twilio signed; (settings, the 403) otherwise."""
+    config = configured(channel)
+    return config, verified(config)
+
+
 @bp.post("/sms")
 def inbound():
-    config = _configured()
-    refused = verified(config)
+    config, refused = signed_request()
     if refused is not None:
         return refused
     sid, sender = request.form.get("MessageSid", ""), request.form.get("From", "")
@@ -89,8 +86,7 @@ def inbound():
 @bp.post("/status")
 def status():
     """A delivery report for one of our messages: queued, sent, delivered, undelivered or failed."""
-    config = _configured()
-    refused = verified(config)
+    _, refused = signed_request()
     if refused is not None:
         return refused
     sid = request.form.get("MessageSid", "")

@@ -18,17 +18,16 @@ from __future__ import annotations
 import re
 from typing import List
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline.config import Settings
 from hotline.conversations import handoff as handoffs
 from hotline.conversations import inbox
 from hotline.conversations.safety import EMERGENCY_TEXT
-from hotline.web import db, settings
+from hotline.web import db
 from hotline.web.delivery import rasa_client
 from hotline.web.errors import json_error
-from integrations.twilio_sms import E164, twiml, verified
+from integrations.twilio_sms import E164, signed_request, twiml
 
 bp = Blueprint("twilio_voice", __name__, url_prefix="/integrations/twilio/voice")
 
@@ -47,14 +46,6 @@ NO_DUTY = "现在没有工作人员可以接听，我们已记录您的情况，
 BUSY = "系统繁忙，您说的话已经记录下来，我们会尽快给您回电。再见。"
 
 
-def _configured() -> Settings:
-    import integrations
-
-    config = settings()
-    if integrations.missing_settings(config)["twilio_voice"]:
-        abort(404)
-    return config
-
 
 def _say(response, text: str) -> None:
     response.say(text, voice=VOICE, language=SAY_LANGUAGE)
@@ -69,8 +60,7 @@ def _listen(response: VoiceResponse, prompt: str, turn: int, silent: int = 0) ->
 
 
 def _checked():
-    config = _configured()
-    refused = verified(config)
+    config, refused = signed_request("twilio_voice")
     if refused is not None:
         return config, refused
     if not CALL_SID.match(request.form.get("CallSid", "")) or not E164.match(request.form.get("From", "")):

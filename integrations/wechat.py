@@ -28,7 +28,7 @@ import time
 from typing import Dict, List, Optional
 
 import requests
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, current_app, request
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,10 +36,9 @@ from hotline.cases.models import ChannelToken, InboundMessage, OutboxMessage, ut
 from hotline.config import Settings
 from hotline.conversations import inbox, outbox
 from hotline.privacy import mask_address
-from hotline.web import settings
 from hotline.web.delivery import rasa_client
 from hotline.web.errors import json_error
-from integrations import post_once
+from integrations import configured, post_once
 from integrations.wechat_crypto import Refused, SafeMode, cdata, parse_xml, signature_ok
 
 logger = logging.getLogger(__name__)
@@ -57,14 +56,6 @@ WELCOME_TEXT = ("您好，欢迎关注矛盾纠纷调解热线。请直接用文
 OUT_OF_WINDOW = 45015  # customer-service message outside the 48-hour window
 TOKEN_EXPIRED = (40001, 40014, 42001)
 
-
-def _configured() -> Settings:
-    import integrations
-
-    config = settings()
-    if integrations.missing_settings(config)["wechat"]:
-        abort(404)
-    return config
 
 
 def _fresh(timestamp: str) -> bool:
@@ -84,7 +75,7 @@ def _verified(config: Settings) -> Optional[Response]:
 @bp.get("/wechat")
 def verify_server():
     """WeChat's server check: echostr back byte for byte, only to a valid signature."""
-    config = _configured()
+    config = configured("wechat")
     args = request.args
     if not signature_ok(args.get("signature"), config.wechat_token, args.get("timestamp", ""), args.get("nonce", "")):
         return json_error(403, "invalid_signature", "请求签名无效。")
@@ -134,7 +125,7 @@ def _inbound(fields: Dict[str, str]):
 
 @bp.post("/wechat")
 def receive():
-    config = _configured()
+    config = configured("wechat")
     refused = _verified(config)
     if refused is not None:
         return refused
