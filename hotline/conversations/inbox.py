@@ -156,6 +156,10 @@ def process(session: Session, bot: Bot, message: InboundMessage, *, now: Optiona
             continue
         outcome = _process_one(session, bot, row)
         if outcome.state == "queued":
+            if row.id != message.id and _claim(session, message, now):
+                # It waits behind the older one, but danger in it is answered now.
+                outcome = _queued(session, message, RasaUnavailable("an earlier message is waiting for Rasa"),
+                                  danger_by_rule(message.text))
             break
     if message.status == "processed" and outcome.state != "answered":
         session.refresh(message)

@@ -141,6 +141,15 @@ def test_danger_is_answered_by_rule_while_rasa_is_down_and_the_job_answers_the_r
     assert inbox.retry_due(sessions, bot).answered == []  # nothing left
 
 
+def test_danger_behind_a_kept_message_is_still_answered_at_once(sessions):
+    bot = RecordingBot()
+    bot.down = True
+    deliver(sessions, bot, "webchat", "m-1", "conv-1", "邻居家漏水")
+    _, state, replies = deliver(sessions, bot, "webchat", "m-2", "conv-1", "他拿着菜刀在砸我家门")
+    assert state == "queued" and replies == [EMERGENCY_TEXT]
+    assert inbound(sessions, "webchat", "m-2").status == "failed"
+
+
 def test_a_later_message_does_not_overtake_one_kept_while_rasa_was_down(sessions):
     bot = RecordingBot()
     bot.down = True
