@@ -7,6 +7,7 @@ from hotline.cases import service
 from hotline.cases.models import OutboxMessage
 from hotline.conversations import inbox, outbox
 from hotline.rasa_client import RasaUnavailable
+from tests.web.test_api import conforms
 from tests.web.conftest import app, make_case, sessions, tokens  # noqa: F401 - fixtures by name
 
 CITIZEN = "+8613912345678"
@@ -40,7 +41,7 @@ def url(channel="sms", user=CITIZEN):
 def test_an_operator_reads_the_whole_conversation_in_order(app, tokens, conversation):
     response = app.test_client().get(url(), headers=tokens["wang"])
     assert response.status_code == 200
-    messages = response.get_json()["messages"]
+    messages = conforms(response, "/api/conversations/{channel}/{provider_user_id}/messages")["messages"]
     assert [(m["direction"], m["provider_id"], m["state"]) for m in messages] == [
         ("in", "SM" + "a" * 32, "failed"), ("out", "SM" + "b" * 32, "delivered")]
     assert messages[1]["author_name"] == "张调解" and messages[0]["at"].endswith("Z")
@@ -72,6 +73,7 @@ def _person(session, username):
 def test_odd_addresses_get_clear_answers(app, tokens, path, status):
     response = app.test_client().get(path, headers=tokens["admin"])
     assert response.status_code == status
+    conforms(response, "/api/conversations/{channel}/{provider_user_id}/messages")
     if status == 200:
         assert response.get_json()["messages"] == []
 
