@@ -49,17 +49,18 @@ def main() -> None:
         web = stack.web_url
         timings = {k: [] for k in ("baseline", "request", "while_paused", "reply_seen", "handback_seen")}
 
+        browsers = {}  # one cookie jar per conversation: the server issues the conversation
+
         def say(sender, text):
             start = time.perf_counter()
-            body = requests.post(f"{web}/chat/api/messages", timeout=120,
-                                 json={"sender_id": sender, "message_id": uuid.uuid4().hex, "text": text}).json()
+            body = browsers.setdefault(sender, requests.Session()).post(
+                f"{web}/chat/api/messages", timeout=120, json={"message_id": uuid.uuid4().hex, "text": text}).json()
             return time.perf_counter() - start, body
 
         def until_polled(sender, after, what):
             start = time.perf_counter()
             while True:
-                body = requests.get(f"{web}/chat/api/messages", params={"sender_id": sender, "after": after},
-                                    timeout=30).json()
+                body = browsers[sender].get(f"{web}/chat/api/messages", params={"after": after}, timeout=30).json()
                 if any(what(m) for m in body["messages"]):
                     return time.perf_counter() - start, body["last_seq"]
                 time.sleep(0.02)

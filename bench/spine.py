@@ -34,9 +34,9 @@ def main() -> None:
         stack = Stack(Path(work), model)
         stack.start()
         print(f"ready after start: {stack.ready_seconds:.1f} s (three processes, model {model.stat().st_size / 1e6:.0f} MB)")
-        post = lambda sender, text: requests.post(  # noqa: E731
-            f"{stack.web_url}/chat/api/messages",
-            json={"sender_id": sender, "message_id": uuid.uuid4().hex, "text": text}, timeout=120)
+        browsers = {}  # one cookie jar per conversation: the server issues the conversation
+        post = lambda sender, text: browsers.setdefault(sender, requests.Session()).post(  # noqa: E731
+            f"{stack.web_url}/chat/api/messages", json={"message_id": uuid.uuid4().hex, "text": text}, timeout=120)
         t0 = time.perf_counter()
         post(f"bench-{uuid.uuid4().hex[:6]}", CONVERSATION[0]).raise_for_status()
         print(f"first reply in the chat (cold): {(time.perf_counter() - t0) * 1000:.0f} ms")

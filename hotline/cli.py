@@ -444,13 +444,15 @@ def _repeat(once, every: float, times: int) -> None:
     if not ok:
         sys.exit(1)
 
-@jobs.command("run-handoffs", help="转人工：超过等待时限无人接入的告知群众并提供回电；投递待发的消息和对话指令。")
+@jobs.command("run-handoffs", help="转人工：超过等待时限无人接入的告知群众并提供回电；补答机器人暂不可用时收到的消息；"
+                                   "投递待发的消息和对话指令。")
 @click.option("--every", type=float, default=0, help="每隔多少秒运行一次；默认只运行一次。")
 @click.option("--times", type=int, default=0, help="与 --every 一起使用：运行多少次后退出（0 表示一直运行）。")
 def jobs_run_handoffs(every: float, times: int) -> None:
     import datetime as dt
 
-    from hotline.conversations import handoff, outbox
+    import integrations
+    from hotline.conversations import handoff, inbox, outbox
     from hotline.rasa_client import RasaClient
 
     settings = Settings.from_env()
@@ -463,9 +465,14 @@ def jobs_run_handoffs(every: float, times: int) -> None:
         # sent, so several instances may run this at once.
         with sessions.begin() as session:
             timed_out = handoff.time_out_waiting(session, limit=limit)
-        delivered = outbox.deliver_due(sessions, rasa)
+        # Messages kept while Rasa was down (or left by a worker that died) are answered now.
+        retried = inbox.retry_due(sessions, rasa)
+        delivered = outbox.deliver_due(sessions, rasa, senders=integrations.senders(settings, sessions))
         for number in timed_out:
             click.echo(f"timed_out\t{number}")
+        if retried.answered or retried.still_waiting:
+            click.echo(f"补答消息：{len(retried.answered)} 个对话已答复"
+                       + ("；机器人仍不可用，稍后再试。" if retried.still_waiting else "。"), err=True)
         if timed_out or delivered.sent or delivered.failed or delivered.gave_up:
             click.echo(f"转人工检查：超时 {len(timed_out)} 件；投递成功 {len(delivered.sent)} 条，待重试 "
                        f"{len(delivered.failed)} 条，放弃 {len(delivered.gave_up)} 条。", err=True)

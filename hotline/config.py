@@ -22,6 +22,19 @@ class Settings:
     # How long a citizen waits for a person before the bot says so and offers a call-back
     # (GB/T 33358-2016: online messages answered within 3 minutes).
     handoff_wait_seconds: float = 180.0
+    # Channels (integrations/): a channel whose settings are missing is not served (404).
+    public_base_url: Optional[str] = None  # the address the providers call, as they see it (behind a proxy)
+    wechat_token: Optional[str] = None
+    wechat_appid: Optional[str] = None
+    wechat_secret: Optional[str] = None
+    wechat_aes_key: Optional[str] = None
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    twilio_account_sid: Optional[str] = None
+    twilio_auth_token: Optional[str] = None
+    twilio_number: Optional[str] = None
+    twilio_api_base: str = "https://api.twilio.com"
+    # The number a phone call is transferred to when the caller asks for a person (duty mediator or operator).
+    duty_phone: Optional[str] = None
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -39,4 +52,15 @@ class Settings:
             deadline_hours=hours,
             rasa_timeout_seconds=float(env.get("RASA_TIMEOUT_SECONDS", 30)),
             handoff_wait_seconds=float(env.get("HANDOFF_WAIT_SECONDS", 180)),
+            public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+            wechat_token=env.get("WECHAT_TOKEN") or None,
+            wechat_appid=env.get("WECHAT_APPID") or None,
+            wechat_secret=env.get("WECHAT_SECRET") or None,
+            wechat_aes_key=env.get("WECHAT_AES_KEY") or None,
+            wechat_api_base=(env.get("WECHAT_API_BASE") or cls.wechat_api_base).rstrip("/"),
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+            twilio_number=env.get("TWILIO_NUMBER") or None,
+            twilio_api_base=(env.get("TWILIO_API_BASE") or cls.twilio_api_base).rstrip("/"),
+            duty_phone=env.get("DUTY_PHONE") or None,
         )

@@ -16,7 +16,9 @@ wait_ready() {
   Rasa HTTP API:     http://127.0.0.1:$RASA_PORT          (token in .env: RASA_TOKEN)
   action server:     http://127.0.0.1:$ACTIONS_PORT/health
   deadline job:      every 5 minutes (overdue cases escalate one tier up)
-  hand-off job:      every 10 s (nobody picked a waiting citizen up within HANDOFF_WAIT_SECONDS: tell them, offer a call-back)
+  hand-off job:      every 10 s (nobody picked a waiting citizen up within HANDOFF_WAIT_SECONDS: tell them, offer a call-back;
+                     answer messages kept while Rasa was down; send WeChat/SMS replies)
+  channels:          WeChat, SMS and phone when their settings are in .env (.env.example, docs/CHANNELS.md)
   Ctrl-C stops them all.
 
 MSG

@@ -51,6 +51,8 @@ class Stack:
             self.env.pop("REDIS_URL", None)  # in-memory locks unless a test asks for Redis
         self.processes: List[subprocess.Popen] = []
         self.logs: Dict[str, Path] = {}
+        self.commands: Dict[str, List[str]] = {}
+        self.named: Dict[str, subprocess.Popen] = {}
 
     @property
     def rasa_url(self) -> str:
@@ -63,11 +65,43 @@ class Stack:
     def _spawn(self, name: str, args: List[str]) -> None:
         log = self.workdir / f"{name}.log"
         self.logs[name] = log
-        with open(log, "wb") as handle:  # the child has its own copy of the descriptor
-            self.processes.append(
-                subprocess.Popen(args, cwd=PROJECT_ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
-            )
+        with open(log, "ab") as handle:  # the child has its own copy of the descriptor
+            process = subprocess.Popen(args, cwd=PROJECT_ROOT, env=self.env, stdout=handle,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes.append(process)
+        self.commands[name], self.named[name] = args, process
+
+    def _checks(self) -> Dict[str, str]:
+        return {
+            "rasa": f"{self.rasa_url}/status?token={self.token}",
+            "actions": f"http://127.0.0.1:{self.actions_port}/health",
+            "web": f"{self.web_url}/api/health",
+        }
+
+    def stop_one(self, name: str) -> None:
+        """Stop one of the three processes (a fault test); `start_one` brings it back on the same port."""
+        process = self.named.pop(name)
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        self.processes.remove(process)
+
+    def start_one(self, name: str, timeout: float = 240.0) -> None:
+        self._spawn(name, self.commands[name])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self._checks()[name], timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            if self.named[name].poll() is not None:
+                raise RuntimeError(f"{name} exited on restart:\n{self.tails()}")
+            time.sleep(0.5)
+        raise RuntimeError(f"{name} not ready {timeout} s after restart:\n{self.tails()}")
 
     def start(self, timeout: float = 240.0) -> "Stack":
         subprocess.run([str(BIN / "hotline"), "db", "upgrade"], cwd=PROJECT_ROOT, env=self.env, check=True,
@@ -80,12 +114,7 @@ class Stack:
         self._spawn("web", [str(BIN / "hotline"), "serve", "--port", str(self.web_port)])
         self.started_at = time.monotonic()
         deadline = time.monotonic() + timeout
-        checks = {
-            "rasa": f"{self.rasa_url}/status?token={self.token}",
-            "actions": f"http://127.0.0.1:{self.actions_port}/health",
-            "web": f"{self.web_url}/api/health",
-        }
-        pending = dict(checks)
+        pending = self._checks()
         while pending and time.monotonic() < deadline:
             for name, url in list(pending.items()):
                 try:

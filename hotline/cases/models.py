@@ -284,14 +284,22 @@ class InboundMessage(Base):
     channel = Column(String(16), nullable=False)
     message_id = Column(String(128), nullable=False)
     sender_id = Column(String(128), nullable=False)
+    # Clear until processed, then masked (hotline.privacy): the clear value lives only in consented case fields.
     text = Column(Text, nullable=False)
+    media = Column(JSON)  # what came besides text: {"type": "voice", "recognition": ...}
+    client = Column(String(64))  # keyed hash of the web client's address (limits per client, not per id)
     status = Column(String(16), nullable=False, default="received")  # received|processing|processed|failed
     replies = Column(JSON)
     error = Column(Text)
     received_at = Column(DateTime, nullable=False, default=utcnow)
+    claimed_at = Column(DateTime)  # when a worker last took it up (a claim older than the inbox's limit is dead)
     processed_at = Column(DateTime)
 
-    __table_args__ = (UniqueConstraint("channel", "message_id", name="uq_inbound_channel_message"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "message_id", name="uq_inbound_channel_message"),
+        Index("ix_inbound_pending", "status", "id"),
+        Index("ix_inbound_conversation", "channel", "sender_id", "id"),
+    )
 
 
 # A hand-off that still holds the conversation: the bot stays silent while one is open.
@@ -343,12 +351,15 @@ class OutboxMessage(Base):
     text = Column(Text)
     # Buttons of a citizen message; the command of a Rasa one ({"events": [...]} or {"execute": "action_x"}).
     payload = Column(JSON)
-    status = Column(String(16), nullable=False, default="pending")  # pending | sending | sent | failed
+    # pending | sending | sent | delivered | failed (delivered: the provider's status callback said so)
+    status = Column(String(16), nullable=False, default="pending")
     attempts = Column(Integer, nullable=False, default=0)
     next_attempt_at = Column(DateTime, nullable=False, default=utcnow)
     last_error = Column(Text)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     sent_at = Column(DateTime)
+    provider_id = Column(String(64), index=True)  # the provider's id of the sent message (Twilio's MessageSid)
+    delivered_at = Column(DateTime)
 
     __table_args__ = (
         Index("ix_outbox_conversation", "channel", "recipient", "id"),
@@ -363,10 +374,21 @@ class StatusLookup(Base):
     id = Column(Integer, primary_key=True)
     case_number = Column(String(32), nullable=False)
     requester = Column(String(160), nullable=False)  # channel:sender_id
+    client = Column(String(64))  # the web client behind the conversation (inbound_messages.client)
     ok = Column(Boolean, nullable=False)
     at = Column(DateTime, nullable=False, default=utcnow)
 
     __table_args__ = (
         Index("ix_status_lookups_case", "case_number", "at"),
         Index("ix_status_lookups_requester", "requester", "at"),
+        Index("ix_status_lookups_client", "client", "at"),
     )
+
+
+class ChannelToken(Base):
+    """A provider's access token (WeChat's), cached once for every worker until shortly before it expires."""
+
+    __tablename__ = "channel_tokens"
+    name = Column(String(64), primary_key=True)
+    value = Column(Text, nullable=False)
+    expires_at = Column(DateTime, nullable=False)

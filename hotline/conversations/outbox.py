@@ -16,6 +16,14 @@ A command that Rasa applied but whose "sent" mark was lost to a crash is
 sent again: delivery is at least once, and the commands are chosen so that
 a repeat does no harm (pause and resume are idempotent; an executed action
 checks the database before it speaks).
+
+A citizen message on a *push* channel (SMS, WeChat) is never sent twice:
+a failure that proves nothing went out (no connection, a refusal) is
+retried with back-off; an outcome nobody knows (the provider's answer was
+lost, or the deliverer died while sending) ends the row as `failed` for a
+person to check, rather than risk a second copy. A final failure is
+written into the case's history, where the console shows it. The
+provider's status callback moves a sent row on to `delivered` or `failed`.
 """
 from __future__ import annotations
 
@@ -32,8 +40,9 @@ from hotline.cases.models import Case, OutboxMessage, utcnow
 logger = logging.getLogger(__name__)
 
 CITIZEN, RASA = "citizen", "rasa"
-# Channels whose client fetches its own messages; nothing is pushed to them.
-PULL_CHANNELS = frozenset({"webchat", "rest"})
+# Channels whose client fetches its own messages, or whose replies go back in the answer to the provider's
+# own request (a phone call's TwiML); nothing is pushed to them.
+PULL_CHANNELS = frozenset({"webchat", "rest", "voice"})
 # Seconds before the next attempt after the n-th failure; the last value repeats.
 RETRY_DELAYS = (2, 10, 30, 60, 300, 900)
 MAX_ATTEMPTS = 20
@@ -47,20 +56,86 @@ class RasaCommands(Protocol):
     def execute(self, sender_id: str, action: str) -> List[Dict[str, Any]]: ...
 
 
-# A sender for a push channel (SMS, WeChat): delivers one citizen message or raises.
-Sender = Callable[[OutboxMessage], None]
+# Longest text one provider message may carry; a longer one becomes several rows, sent in order.
+MAX_TEXT_BY_CHANNEL = {"sms": 1600, "wechat": 600}
+# Channels that show buttons; elsewhere their titles are written after the text.
+BUTTON_CHANNELS = frozenset({"webchat", "rest"})
+
+# A sender for a push channel (SMS, WeChat): delivers one citizen message and returns the provider's id for it,
+# or raises (Ambiguous when nobody can know whether it went out).
+Sender = Callable[[OutboxMessage], Optional[str]]
+
+
+class Ambiguous(RuntimeError):
+    """The provider may or may not have sent the message (its answer was lost): never retried automatically."""
+
+
+class Undeliverable(RuntimeError):
+    """The provider refused the message for good (a wrong number, outside the allowed window): a person takes over."""
+
+
+def split_text(text: str, limit: int) -> List[str]:
+    """Text cut into parts of at most `limit` characters, at a sentence end or line break where one is near."""
+    parts, rest = [], text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind(mark) for mark in ("\n", "。", "！", "？", "；"))
+        cut = cut + 1 if cut >= limit // 2 else limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest or not parts:
+        parts.append(rest)
+    return parts
 
 
 def to_citizen(session: Session, *, channel: str, recipient: str, text: str, author: str = "bot",
                author_name: Optional[str] = None, case: Optional[Case] = None,
                buttons: Optional[List[Dict[str, str]]] = None, now: Optional[dt.datetime] = None) -> OutboxMessage:
+    """Queue a message for the citizen; on a channel with a length limit, a long one is queued in parts.
+
+    Returns the first row (the others follow it by id).
+    """
     now = now or utcnow()
-    row = OutboxMessage(target=CITIZEN, channel=channel, recipient=recipient, text=text, author=author,
-                        author_name=author_name, case_id=case.id if case is not None else None,
-                        payload={"buttons": buttons} if buttons else None, status="pending", attempts=0,
-                        next_attempt_at=now, created_at=now)
-    session.add(row)
+    if buttons and channel not in BUTTON_CHANNELS:
+        text = f"{text}\n（您可以回复：{'、'.join(b.get('title') or '' for b in buttons)}）" if text else text
+    limit = MAX_TEXT_BY_CHANNEL.get(channel)
+    rows = []
+    for index, part in enumerate(split_text(text, limit) if limit and text else [text]):
+        row = OutboxMessage(target=CITIZEN, channel=channel, recipient=recipient, text=part, author=author,
+                            author_name=author_name, case_id=case.id if case is not None else None,
+                            payload={"buttons": buttons} if buttons and index == 0 else None, status="pending",
+                            attempts=0, next_attempt_at=now, created_at=now)
+        session.add(row)
+        rows.append(row)
     session.flush()
+    return rows[0]
+
+
+def mark_sent(session: Session, ids: List[int], now: Optional[dt.datetime] = None) -> None:
+    """Messages a pull channel received in the answer to its own request."""
+    if ids:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
+                        .values(status="sent", sent_at=now or utcnow()).execution_options(synchronize_session=False))
+
+
+# A provider's delivery report, as our states: later reports never move a row back.
+PROVIDER_STATES = {"delivered": "delivered", "read": "delivered", "undelivered": "failed", "failed": "failed"}
+
+
+def record_provider_status(session: Session, provider_id: str, status: str, error: Optional[str] = None,
+                           now: Optional[dt.datetime] = None) -> Optional[OutboxMessage]:
+    """A status callback for the message the provider knows as `provider_id`; the row, or None if unknown."""
+    row = session.execute(select(OutboxMessage).where(OutboxMessage.provider_id == provider_id)
+                          .limit(1)).scalar_one_or_none()
+    state = PROVIDER_STATES.get(status)
+    if row is None or state is None or row.status in ("delivered", "failed"):
+        return row
+    now = now or utcnow()
+    if state == "delivered":
+        row.status, row.delivered_at = "delivered", now
+    else:
+        row.last_error = f"运营商报告未送达（{status}{'，' + error if error else ''}）"
+        _give_up(session, row)
     return row
 
 
@@ -112,9 +187,27 @@ class DeliveryRun:
 def _due(now: dt.datetime):
     return or_(
         (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
-        # A deliverer that claimed a row and died: its lease ran out.
-        (OutboxMessage.status == "sending") & (OutboxMessage.next_attempt_at <= now),
+        # A deliverer that claimed a Rasa command and died: its lease ran out (a repeat does no harm).
+        (OutboxMessage.status == "sending") & (OutboxMessage.next_attempt_at <= now)
+        & (OutboxMessage.target == RASA),
     )
+
+
+def _abandoned(session: Session, now: dt.datetime, run: "DeliveryRun") -> None:
+    """Citizen messages whose deliverer died mid-send: nobody knows if they went out, so a person checks."""
+    rows = session.execute(select(OutboxMessage).where(
+        OutboxMessage.target == CITIZEN, OutboxMessage.status == "sending",
+        OutboxMessage.next_attempt_at <= now)).scalars()
+    for row in rows:
+        claimed = session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.status == "sending")
+            .values(status="failed", last_error="发送过程中断，无法确认群众是否已收到，请人工核实后决定是否重发。")
+            .execution_options(synchronize_session=False))
+        if claimed.rowcount == 1:
+            session.refresh(row)
+            _note_failure(session, row)
+            run.gave_up.append(row.id)
+    session.commit()
 
 
 def _claim(session: Session, row_id: int, now: dt.datetime) -> bool:
@@ -140,6 +233,7 @@ def deliver_due(sessions: sessionmaker, rasa: Optional[RasaCommands], *,
     run = DeliveryRun()
     now = now or utcnow()
     with sessions() as session:
+        _abandoned(session, now, run)
         statement = (select(OutboxMessage)
                      .where(OutboxMessage.status.in_(("pending", "sending")),
                             or_(OutboxMessage.target == RASA, OutboxMessage.channel.not_in(sorted(PULL_CHANNELS))))
@@ -168,6 +262,9 @@ def deliver_due(sessions: sessionmaker, rasa: Optional[RasaCommands], *,
                 blocked.add(key)
                 _failed(session, row, error, now, run)
                 continue
+            if target == CITIZEN:
+                row.provider_id = replies or None  # the provider's id, when it gave one
+                replies = []
             row.status, row.sent_at, row.attempts, row.last_error = "sent", utcnow(), row.attempts + 1, None
             for reply in replies:
                 _reply_to_citizen(session, row, reply)
@@ -176,10 +273,10 @@ def deliver_due(sessions: sessionmaker, rasa: Optional[RasaCommands], *,
     return run
 
 
-def _send(row: OutboxMessage, rasa: Optional[RasaCommands], senders: Mapping[str, Sender]) -> List[Dict[str, Any]]:
+def _send(row: OutboxMessage, rasa: Optional[RasaCommands], senders: Mapping[str, Sender]) -> Any:
+    """Rasa commands: what an executed action said; citizen messages: the provider's id for the message."""
     if row.target == CITIZEN:
-        senders[row.channel](row)
-        return []
+        return senders[row.channel](row)
     command = row.payload or {}
     if "events" in command:
         rasa.append_events(row.recipient, list(command["events"]))
@@ -205,18 +302,42 @@ def _reply_to_citizen(session: Session, command: OutboxMessage, reply: Dict[str,
 def _failed(session: Session, row: OutboxMessage, error: BaseException, now: dt.datetime, run: DeliveryRun) -> None:
     row.attempts += 1
     row.last_error = f"{type(error).__name__}: {error}"[:1000]
-    if row.attempts >= MAX_ATTEMPTS:
-        row.status = "failed"
+    if row.attempts >= MAX_ATTEMPTS or isinstance(error, (Ambiguous, Undeliverable)):
+        _give_up(session, row)
         run.gave_up.append(row.id)
-        logger.error("outbox %s to %s:%s given up after %d attempts: %s", row.id, row.channel, row.recipient,
-                     row.attempts, row.last_error)
+        logger.error("outbox %s to %s given up after %d attempts: %s", row.id, row.channel, row.attempts,
+                     row.last_error)
     else:
         delay = RETRY_DELAYS[min(row.attempts - 1, len(RETRY_DELAYS) - 1)]
         row.status, row.next_attempt_at = "pending", now + dt.timedelta(seconds=delay)
         run.failed.append(row.id)
-        logger.warning("outbox %s to %s:%s failed (attempt %d, next in %d s): %s", row.id, row.channel,
-                       row.recipient, row.attempts, delay, row.last_error)
+        logger.warning("outbox %s to %s failed (attempt %d, next in %d s): %s", row.id, row.channel,
+                       row.attempts, delay, row.last_error)
     session.commit()
+
+
+def _give_up(session: Session, row: OutboxMessage) -> None:
+    row.status = "failed"
+    _note_failure(session, row)
+
+
+def _note_failure(session: Session, row: OutboxMessage) -> None:
+    """A citizen message that will not arrive goes into the case's history, where a person sees it."""
+    if row.target != CITIZEN or row.case_id is None:
+        return
+    from hotline.cases.service import record_event
+
+    case = session.get(Case, row.case_id)
+    record_event(session, case, "system:outbox", "delivery_failed",
+                 note=f"发给群众的消息未能送达（{row.channel}）：{(row.text or '')[:60]}。原因：{(row.last_error or '')[:200]}",
+                 detail={"outbox_id": row.id})
+
+
+def failed_for_case(session: Session, case: Case) -> List[OutboxMessage]:
+    """Citizen messages of a case that did not arrive, newest first."""
+    return list(session.execute(select(OutboxMessage).where(
+        OutboxMessage.case_id == case.id, OutboxMessage.target == CITIZEN, OutboxMessage.status == "failed")
+        .order_by(OutboxMessage.id.desc())).scalars())
 
 
 def pending_count(session: Session, recipients: Optional[Iterable[str]] = None) -> int:

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.cases.lifecycle import STATUS_NAMES, TIER_NAMES, TRANSFER_DESTINATIONS
-from hotline.cases.models import Case, StatusLookup, utcnow
+from hotline.cases.models import Case, InboundMessage, StatusLookup, utcnow
 from hotline.cases.service import is_overdue
 from hotline.timeutil import format_deadline
 
@@ -30,6 +30,8 @@ CASE_WINDOW = dt.timedelta(hours=24)
 # Failed look-ups (unknown numbers, wrong tails) by one conversation within an hour.
 MAX_FAILURES_PER_REQUESTER = 10
 REQUESTER_WINDOW = dt.timedelta(hours=1)
+# ... and by one web client, whatever conversation ids it goes through (a new id is free to get).
+MAX_FAILURES_PER_CLIENT = 20
 
 # The six steps of the closed loop (DOMAIN.md), numbered as citizens are told.
 STEP_NUMBERS = {"reported": 1, "registered": 2, "assigned": 3, "reopened": 3, "in_progress": 4, "feedback": 5,
@@ -65,19 +67,29 @@ def _failures(session: Session, column, value: str, since: dt.datetime) -> int:
     ).scalar_one()
 
 
+def _client_of(session: Session, channel: str, sender_id: str) -> Optional[str]:
+    """The web client behind the conversation's latest message (the inbox keeps a keyed hash of it)."""
+    return session.execute(
+        select(InboundMessage.client).where(InboundMessage.channel == channel, InboundMessage.sender_id == sender_id)
+        .order_by(InboundMessage.id.desc()).limit(1)).scalar_one_or_none()
+
+
 def lookup(session: Session, number: str, *, channel: str, sender_id: str, tail: Optional[str] = None,
            now: Optional[dt.datetime] = None) -> Lookup:
     """Find a case for a citizen; the caller commits (the attempt is recorded either way)."""
     now = now or utcnow()
     requester = f"{channel}:{sender_id}"
+    client = _client_of(session, channel, sender_id)
     if _failures(session, StatusLookup.requester, requester, now - REQUESTER_WINDOW) >= MAX_FAILURES_PER_REQUESTER:
+        return Lookup("locked")
+    if client and _failures(session, StatusLookup.client, client, now - REQUESTER_WINDOW) >= MAX_FAILURES_PER_CLIENT:
         return Lookup("locked")
     case = session.execute(select(Case).where(Case.number == number)).unique().scalar_one_or_none()
     if case is None:
-        session.add(StatusLookup(case_number=number[:32], requester=requester, ok=False, at=now))
+        session.add(StatusLookup(case_number=number[:32], requester=requester, client=client, ok=False, at=now))
         return Lookup("not_found")
     if case.channel == channel and case.sender_id == sender_id:
-        session.add(StatusLookup(case_number=number, requester=requester, ok=True, at=now))
+        session.add(StatusLookup(case_number=number, requester=requester, client=client, ok=True, at=now))
         return Lookup("ok", case)
     if not case.contact_phone:
         return Lookup("no_phone", case)
@@ -87,7 +99,7 @@ def lookup(session: Session, number: str, *, channel: str, sender_id: str, tail:
     if tail is None:
         return Lookup("need_tail", case)
     ok = case.contact_phone[-4:] == tail
-    session.add(StatusLookup(case_number=number, requester=requester, ok=ok, at=now))
+    session.add(StatusLookup(case_number=number, requester=requester, client=client, ok=ok, at=now))
     if ok:
         return Lookup("ok", case)
     return Lookup("wrong_tail", case, attempts_left=max(0, MAX_FAILURES_PER_CASE - failures - 1))

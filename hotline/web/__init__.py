@@ -35,6 +35,10 @@ def create_app(settings: Optional[Settings] = None, test_config: Optional[Mappin
     app.register_blueprint(console.bp)
     app.register_blueprint(api.bp)
 
+    import integrations
+
+    integrations.init_app(app, settings)
+
     @app.teardown_appcontext
     def _close_session(_exc: Optional[BaseException]) -> None:
         session = g.pop("db", None)

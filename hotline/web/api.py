@@ -518,6 +518,23 @@ def case_messages(number: str):
                     "handoff": handoff_state(handoffs.latest_for_case(db(), case))})
 
 
+@bp.get("/conversations/<channel>/<path:provider_user_id>/messages")
+@api_auth
+def conversation_messages(channel: str, provider_user_id: str):
+    """One channel conversation's stored inbound and outbound messages, in order, with provider ids and states."""
+    from hotline.conversations import inbox
+
+    if channel not in inbox.CHANNELS:
+        return json_error(404, "unknown_channel", f"没有这个渠道：请使用 {'、'.join(inbox.CHANNELS)} 之一。")
+    if len(provider_user_id) > 128:
+        return json_error(404, "unknown_conversation", "没有这个对话。")
+    if not inbox.may_read(db(), g.actor, channel, provider_user_id):
+        return json_error(403, "forbidden", "您无权查看这个对话（调解员只能查看自己承办案件的对话）。")
+    items = inbox.conversation(db(), channel, provider_user_id)
+    return jsonify({"channel": channel, "provider_user_id": provider_user_id,
+                    "messages": [{**item, "at": iso(item["at"])} for item in items]})
+
+
 @bp.post("/cases/<number>/accept")
 @api_auth
 def accept(number: str):

@@ -12,12 +12,18 @@ from hotline.web import settings
 logger = logging.getLogger(__name__)
 
 
+def rasa_client() -> RasaClient:
+    config = settings()
+    return RasaClient(config.rasa_url, config.rasa_token, config.rasa_timeout_seconds)
+
+
 def deliver_now(recipient: str) -> None:
     """Best effort: a failure here is logged and left to `hotline jobs run-handoffs`, which retries."""
-    config = settings()
+    from integrations import senders
+
     try:
-        outbox.deliver_due(current_app.extensions["hotline.sessions"],
-                           RasaClient(config.rasa_url, config.rasa_token, config.rasa_timeout_seconds),
+        outbox.deliver_due(current_app.extensions["hotline.sessions"], rasa_client(),
+                           senders=senders(settings(), current_app.extensions["hotline.sessions"]),
                            recipient=recipient)
     except Exception:  # noqa: BLE001 - the rows stay in the outbox
-        logger.exception("delivery to conversation %s deferred to the job", recipient)
+        logger.exception("delivery to a conversation deferred to the job")

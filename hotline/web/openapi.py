@@ -126,6 +126,15 @@ SCHEMAS: Dict[str, Schema] = {
         "ended_at": NULL_DATETIME}),
     "Messages": _object({"messages": {"type": "array", "items": _ref("Message")},
                          "handoff": {"oneOf": [{"type": "null"}, _ref("Handoff")]}}),
+    "ConversationMessages": _object({
+        "channel": {"enum": ["webchat", "wechat", "sms", "voice"]}, "provider_user_id": {"type": "string"},
+        "messages": {"type": "array", "items": _object({
+            "direction": {"enum": ["in", "out"]}, "at": DATETIME,
+            "provider_id": {"type": ["string", "null"], "description": "MsgId / MessageSid / CallSid:turn"},
+            "text": {"type": ["string", "null"], "description": "inbound text is masked once processed"},
+            "state": {"enum": ["received", "processing", "processed", "failed", "pending", "sending", "sent",
+                               "delivered"]},
+        }, required=["direction", "at", "provider_id", "text", "state"], closed=False)}}),
     "Handoffs": _object({"items": {"type": "array", "items": _object({
         "case": _ref("CaseSummary"), "handoff": _ref("Handoff"), "waited_seconds": {"type": "integer"}})}}),
     "Reply": _object({"text": {"type": "string", "minLength": 1, "maxLength": 2000,
@@ -304,6 +313,14 @@ PATHS: Dict[str, Schema] = {
         "summary": "对话记录（after 之后的消息）",
         "parameters": [NUMBER, _query("after", {"type": "integer", "minimum": 0, "default": 0}, "上次看到的消息 id")],
         "responses": {"200": _json(_ref("Messages"), "消息"), **ERRORS}}},
+    "/api/conversations/{channel}/{provider_user_id}/messages": {"get": {
+        "summary": "某渠道某群众的全部消息（收到的和发出的，按时间顺序，含渠道消息标识和送达状态）",
+        "description": "Operators and admins read any conversation; a mediator only one whose case they hold or took "
+                       "over. provider_user_id: the web chat conversation, the WeChat OpenID or the phone in E.164.",
+        "parameters": [{"name": "channel", "in": "path", "required": True,
+                        "schema": {"enum": ["webchat", "wechat", "sms", "voice"]}},
+                       {"name": "provider_user_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": _json(_ref("ConversationMessages"), "消息"), **ERRORS}}},
     "/api/cases/{number}/accept": _action(
         "接入对话（人工接管，机器人暂停）", "Note", "A mediator who holds no case claims it first. The caller must be "
                                          "a person.", conflict="对话已由他人接待，或案件不是在线对话"),

@@ -94,3 +94,28 @@ def test_a_mediator_takes_over_in_the_console_and_the_citizen_sees_it(browser, s
     citizen.wait_for_selector(".msg-bot .msg-text:has-text('继续为您服务')", timeout=60000)
     citizen.close()
     console.close()
+
+
+def test_the_page_cannot_see_or_choose_its_conversation_and_a_stranger_reads_nothing(browser, stack):
+    citizen_context = browser.new_context(viewport={"width": 390, "height": 780})
+    citizen = citizen_context.new_page()
+    citizen.goto(f"{stack.web_url}/chat")
+    citizen.fill("#chat-input", "你好")
+    citizen.click("#chat-send")
+    citizen.wait_for_selector(".msg-bot >> nth=1", timeout=60000)  # the greeting, then the bot's answer
+    cookies = {c["name"]: c for c in citizen_context.cookies()}
+    assert cookies["hotline_chat"]["httpOnly"] is True
+    assert "hotline_chat" not in citizen.evaluate("document.cookie")  # scripts on the page cannot read it
+    assert citizen.evaluate("window.localStorage.getItem('hotline.sender_id')") is None
+
+    stranger_context = browser.new_context()
+    stranger = stranger_context.new_page()
+    stranger.goto(f"{stack.web_url}/chat")
+    # Whatever conversation a stranger names, the server answers from the stranger's own cookie.
+    seen = stranger.evaluate("""async () => {
+        const r = await fetch('/chat/api/messages?after=0&sender_id=a', {credentials: 'same-origin'});
+        return [r.status, (await r.json()).messages.length];
+    }""")
+    assert seen == [200, 0]
+    citizen_context.close()
+    stranger_context.close()

@@ -24,12 +24,18 @@ class Citizen:
 
     def __init__(self, stack):
         self.stack = stack
-        self.sender = f"web-{uuid.uuid4().hex[:10]}"
+        self.browser = requests.Session()  # keeps the conversation cookie the server issues
+        self.browser.get(f"{stack.web_url}/chat", timeout=30).raise_for_status()
         self.seen = 0
 
+    @property
+    def sender(self) -> str:
+        """The conversation id inside the signed cookie (the test knows the server's secret; a browser does not)."""
+        return conversation_of(self.stack, self.browser)
+
     def say(self, text: str) -> dict:
-        response = requests.post(f"{self.stack.web_url}/chat/api/messages", timeout=120,
-                                 json={"sender_id": self.sender, "message_id": uuid.uuid4().hex, "text": text})
+        response = self.browser.post(f"{self.stack.web_url}/chat/api/messages", timeout=120,
+                                     json={"message_id": uuid.uuid4().hex, "text": text})
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -37,8 +43,8 @@ class Citizen:
         return "\n".join(r["text"] for r in self.say(text)["replies"])
 
     def poll(self) -> list:
-        response = requests.get(f"{self.stack.web_url}/chat/api/messages",
-                                params={"sender_id": self.sender, "after": self.seen}, timeout=30)
+        response = self.browser.get(f"{self.stack.web_url}/chat/api/messages", params={"after": self.seen},
+                                    timeout=30)
         assert response.status_code == 200, response.text
         body = response.json()
         self.seen = body["last_seq"]
@@ -57,6 +63,14 @@ class Citizen:
     def tracker(self) -> dict:
         return requests.get(f"{self.stack.rasa_url}/conversations/{self.sender}/tracker",
                             params={"token": self.stack.token}, timeout=10).json()
+
+
+def conversation_of(stack, browser: requests.Session) -> str:
+    from itsdangerous import URLSafeTimedSerializer
+
+    from integrations.webchat import COOKIE, SALT
+
+    return URLSafeTimedSerializer(stack.env["SECRET_KEY"], salt=SALT).loads(browser.cookies[COOKIE])
 
 
 def _csrf(console: requests.Session, url: str) -> str:

@@ -133,13 +133,16 @@ def test_console_needs_a_login(stack):
 
 
 def test_web_chat_stores_first_and_never_doubles_a_delivery(stack):
-    sender = f"web-{uuid.uuid4().hex[:8]}"
-    message = {"sender_id": sender, "message_id": uuid.uuid4().hex, "text": "你好"}
-    first = requests.post(f"{stack.web_url}/chat/api/messages", json=message, timeout=60)
-    again = requests.post(f"{stack.web_url}/chat/api/messages", json=message, timeout=60)
+    from tests.e2e.test_handoff import conversation_of
+
+    browser = requests.Session()
+    message = {"message_id": uuid.uuid4().hex, "text": "你好"}
+    first = browser.post(f"{stack.web_url}/chat/api/messages", json=message, timeout=60)
+    again = browser.post(f"{stack.web_url}/chat/api/messages", json=message, timeout=60)
     assert first.status_code == 200 and again.status_code == 200
     assert first.json()["replies"] and again.json()["replies"] == first.json()["replies"]
     assert again.json().get("duplicate") is True
+    sender = conversation_of(stack, browser)
     tracker = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker",
                            params={"token": stack.token}, timeout=10).json()
     assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == ["你好"]
@@ -147,7 +150,7 @@ def test_web_chat_stores_first_and_never_doubles_a_delivery(stack):
 
 def test_web_chat_rejects_bad_input_with_a_chinese_message(stack):
     response = requests.post(f"{stack.web_url}/chat/api/messages",
-                             json={"sender_id": "abc", "message_id": "m1", "text": "   "}, timeout=10)
+                             json={"message_id": "m1", "text": "   "}, timeout=10)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "empty_text"
     assert "不能为空" in response.json()["error"]["message"]

@@ -1,6 +1,8 @@
 /*
  * Citizen chat page: sends messages to POST /chat/api/messages, shows the
- * bot's replies, and polls GET /chat/api/messages for mediator messages.
+ * bot's replies, and polls GET /chat/api/messages for mediator messages and
+ * answers that come later (the bot was busy). The conversation is identified
+ * by an HttpOnly cookie the server issues; this page never sees or picks it.
  *
  * All message text is put into the page with textContent, never as HTML.
  * Tests rely on these hooks: #chat-input, #chat-send, #chat-log, #chat-typing,
@@ -24,7 +26,6 @@
   var AVATAR_BOT = app.getAttribute('data-avatar-bot') || '';
   var AVATAR_USER = app.getAttribute('data-avatar-user') || '';
 
-  var KEY_SENDER = 'hotline.sender_id';        // localStorage
   var KEY_CONVERSATION = 'hotline.conversation'; // sessionStorage
   var KEY_LAST_SEQ = 'hotline.last_seq';       // sessionStorage
 
@@ -93,12 +94,6 @@
     return hex.slice(0, 4).join('') + '-' + hex.slice(4, 6).join('') + '-' +
       hex.slice(6, 8).join('') + '-' + hex.slice(8, 10).join('') + '-' +
       hex.slice(10, 16).join('');
-  }
-
-  var senderId = storageGet('localStorage', KEY_SENDER);
-  if (!senderId || !/^[A-Za-z0-9_-]{8,64}$/.test(senderId)) {
-    senderId = uuid();
-    storageSet('localStorage', KEY_SENDER, senderId);
   }
 
   // ------------------------------------------------------------------ state
@@ -481,7 +476,7 @@
   function deliver(item) {
     var attempt = 0;
     setStatus(item, 'sending', null);
-    var body = { sender_id: senderId, message_id: item.message_id, text: item.payload };
+    var body = { message_id: item.message_id, text: item.payload };
 
     function tryOnce() {
       return request('POST', API_URL, body).then(function (result) {
@@ -578,14 +573,18 @@
     }
     pollInFlight = true;
     var url = API_URL + (API_URL.indexOf('?') === -1 ? '?' : '&') +
-      'sender_id=' + encodeURIComponent(senderId) +
-      '&after=' + encodeURIComponent(String(lastSeq));
+      'after=' + encodeURIComponent(String(lastSeq));
     request('GET', url).then(function (result) {
       pollInFlight = false;
       if (result.status === 404) {
         // no polling endpoint on this server: stop quietly
         polling = false;
         pollStopped = true;
+        return;
+      }
+      if (result.status === 401) {
+        // no conversation (cookie expired or cleared): the next message starts one and polling again
+        polling = false;
         return;
       }
       if (result.ok && result.data) {

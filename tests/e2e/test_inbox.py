@@ -1,0 +1,54 @@
+"""The one inbound path on the real processes: Rasa or the action server stopped and started again."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from hotline.config import PROJECT_ROOT
+from hotline.conversations.safety import EMERGENCY_TEXT
+from integrations.webchat import QUEUED_NOTICE
+from tests.e2e.test_handoff import Citizen
+
+pytestmark = pytest.mark.e2e
+BIN = Path(sys.executable).parent
+
+
+def post(citizen: Citizen, text: str):
+    return citizen.browser.post(f"{citizen.stack.web_url}/chat/api/messages", timeout=120,
+                                json={"message_id": uuid.uuid4().hex, "text": text})
+
+
+def test_a_message_sent_while_rasa_is_down_is_answered_after_it_comes_back(stack):
+    citizen = Citizen(stack)
+    stack.stop_one("rasa")
+    try:
+        kept = post(citizen, "老板拖欠我三个月工资了")
+        danger = post(citizen, "他拿着菜刀在砸我家门")
+    finally:
+        stack.start_one("rasa")
+    assert kept.status_code == 202 and kept.json()["replies"] == [{"text": QUEUED_NOTICE}]
+    # Danger is answered by rule at once, though nothing could classify it.
+    assert danger.status_code == 202 and danger.json()["replies"][0]["text"] == EMERGENCY_TEXT
+    # The hand-off job of `make run`, once: it answers what was kept, oldest first.
+    job = subprocess.run([str(BIN / "hotline"), "jobs", "run-handoffs"], env=stack.env, cwd=PROJECT_ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert job.returncode == 0, job.stderr
+    got = citizen.wait_for(lambda m: "劳动" in m["text"] or "工资" in m["text"], timeout=60)
+    assert [m for m in got if m["text"] == QUEUED_NOTICE] == []  # the notice was the POST's answer only
+    users = [e["text"] for e in citizen.tracker()["events"] if e["event"] == "user"]
+    assert users == ["老板拖欠我三个月工资了", "他拿着菜刀在砸我家门"]  # each once, in order
+
+
+def test_danger_is_answered_by_rule_while_the_action_server_is_down(stack):
+    citizen = Citizen(stack)
+    stack.stop_one("actions")
+    try:
+        response = post(citizen, "我不想活了，准备喝农药")
+    finally:
+        stack.start_one("actions")
+    assert response.status_code == 200
+    assert EMERGENCY_TEXT in [r["text"] for r in response.json()["replies"]]
