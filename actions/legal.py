@@ -38,6 +38,27 @@ def retriever():
     return _retriever
 
 
+_implied = None
+
+
+def implied_rule(text: str) -> Optional[str]:
+    """The legal rule a report implies, as one sentence with its basis, or None (see hotline/legal/implied.yml)."""
+    global _implied
+    from hotline.legal import load_faq
+    from hotline.legal.implied import implied_entry, implied_text, load_rules
+
+    try:
+        with _lock:
+            if _implied is None:
+                entries = load_faq()
+                _implied = (entries, load_rules(entries))
+        entry = implied_entry(text, *_implied)
+    except Exception:  # noqa: BLE001 - a rule is a help; the report goes on without it
+        logger.exception("implied legal rules unavailable")
+        return None
+    return implied_text(entry) if entry is not None else None
+
+
 def warm_in_background() -> threading.Thread:
     thread = threading.Thread(target=retriever, name="legal-retriever", daemon=True)
     thread.start()

@@ -91,6 +91,7 @@ ACTION_NAMES = {
     "callback_request": "要求回电",
     "citizen_rating": "群众评价",
     "danger": "危险信号",
+    "consent": "个人信息同意记录",
 }
 
 

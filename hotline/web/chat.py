@@ -11,10 +11,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from hotline.cases.models import InboundMessage, utcnow
-from hotline.cases.service import add_message
 from hotline.conversations import handoff as handoffs
 from hotline.conversations import outbox
-from hotline.conversations.safety import EMERGENCY_TEXT, flag_danger, is_danger
+from hotline.conversations.safety import danger_in_handoff, is_danger
 from hotline.rasa_client import RasaClient, RasaUnavailable
 from hotline.triage import build_record
 from hotline.web import db, settings
@@ -137,9 +136,7 @@ def _while_handed_off(session, client: RasaClient, inbound: InboundMessage, hand
     replies = []
     record = build_record(inbound.text, {"name": "request_human", "confidence": 1.0}, None)
     if is_danger(record):
-        flag_danger(session, handoff.case, inbound.text)
-        add_message(session, handoff.case, "bot", EMERGENCY_TEXT)
-        replies.append({"text": EMERGENCY_TEXT})
+        replies.append({"text": danger_in_handoff(session, handoff.case, inbound.text)})
     inbound.status, inbound.replies, inbound.processed_at = "processed", replies, utcnow()
     session.commit()
     try:
