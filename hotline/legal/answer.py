@@ -82,7 +82,9 @@ def format_confirmation(decision: "Decision") -> str:
         raise ValueError("a confirmation needs a candidate entry")
     lines = [f"您问的是不是：{decision.entry.title}"]
     if decision.alternatives:
-        lines.append("如果不是，您问的也可能是：" + "；".join(e.title for e in decision.alternatives))
+        # One title a line: each ends with its own ？, so no "？；" run-ons.
+        lines.append("如果不是，您问的也可能是：")
+        lines.extend(f"· {e.title}" for e in decision.alternatives)
     return "\n".join(lines)
 
 
