@@ -125,7 +125,9 @@ class ValidateDisputeForm(StoppableFormValidation):
             if value:
                 # "刚才说了啊，二十多个人" read as stop: it answers the question, it does not cancel.
                 return await self._continue(dispatcher, tracker, domain, [SlotSet(requested, value)])
-            return await self._continue(dispatcher, tracker, domain, [SlotSet(intake.CANCEL_PENDING, True)])
+            # Whatever the form took from these words for the open question is dropped: they were no answer.
+            dropped = [SlotSet(requested, None)] if requested else []
+            return await self._continue(dispatcher, tracker, domain, dropped + [SlotSet(intake.CANCEL_PENDING, True)])
         return await super().run(dispatcher, tracker, domain)
 
     async def _continue(self, dispatcher, tracker, domain, events: List[EventType]) -> List[EventType]:

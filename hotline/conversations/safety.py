@@ -73,19 +73,41 @@ def flag_danger(session: Session, case: Case, text: str, actor: str = "system:sa
     return case
 
 
-def danger_in_handoff(session: Session, case: Case, text: str) -> str:
-    """A danger message while a person holds the conversation: flag the case; the reply to send.
+# While a person is on the way to an urgent conversation: said once, after the follow-up.
+WAITING_TEXT = "值班工作人员马上接入，您发的每一句我们都能看到。情况变危急请直接拨打110，不用等回复。"
 
-    The full 110 guidance the first time this case hears of danger, the
-    follow-up after that (never the same words twice).
+
+def _sent(session: Session, case: Case, text: str) -> bool:
+    from hotline.cases.models import CaseMessage
+
+    return session.execute(
+        select(CaseMessage.id).where(CaseMessage.case_id == case.id, CaseMessage.sender == "bot",
+                                     CaseMessage.text == text).limit(1)
+    ).first() is not None
+
+
+def reply_while_handed_off(session: Session, handoff, text: str) -> Optional[str]:
+    """What the citizen is told while a person holds (or is about to take) the conversation, or None.
+
+    Danger gets the 110 guidance the first time this case hears of it and
+    the follow-up after that (never the same words twice in a row); the case
+    is raised for the person. In an urgent conversation still waiting for a
+    person, other messages get the follow-up, then one line saying someone
+    is coming, then nothing until the person answers.
     """
-    from hotline.cases.models import CaseEvent
+    from hotline.triage import build_record
 
-    earlier = session.execute(
-        select(CaseEvent.id).where(CaseEvent.case_id == case.id, CaseEvent.action == "danger").limit(1)
-    ).first()
-    first = earlier is None and case.urgency != "emergency"
-    case = flag_danger(session, case, text)
-    reply = danger_reply(first)
-    service.add_message(session, case, "bot", reply)
+    case = handoff.case
+    record = build_record(text, {"name": "request_human", "confidence": 1.0}, None)
+    if is_danger(record):
+        earlier = _sent(session, case, EMERGENCY_TEXT) or case.urgency == "emergency"
+        case = flag_danger(session, case, text)
+        reply = EMERGENCY_TEXT if not earlier else (WAITING_TEXT if _sent(session, case, FOLLOWUP_TEXT)
+                                                    and handoff.status == "waiting" else FOLLOWUP_TEXT)
+    elif handoff.reason == "danger" and handoff.status == "waiting":
+        reply = next((t for t in (FOLLOWUP_TEXT, WAITING_TEXT) if not _sent(session, case, t)), None)
+    else:
+        return None
+    if reply is not None:
+        service.add_message(session, case, "bot", reply)
     return reply

@@ -13,9 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from hotline.cases.models import InboundMessage, utcnow
 from hotline.conversations import handoff as handoffs
 from hotline.conversations import outbox
-from hotline.conversations.safety import danger_in_handoff, is_danger
+from hotline.conversations.safety import reply_while_handed_off
 from hotline.rasa_client import RasaClient, RasaUnavailable
-from hotline.triage import build_record
 from hotline.web import db, settings
 from hotline.web.errors import json_error
 
@@ -134,9 +133,9 @@ def _while_handed_off(session, client: RasaClient, inbound: InboundMessage, hand
     case is raised for the person holding it.
     """
     replies = []
-    record = build_record(inbound.text, {"name": "request_human", "confidence": 1.0}, None)
-    if is_danger(record):
-        replies.append({"text": danger_in_handoff(session, handoff.case, inbound.text)})
+    reply = reply_while_handed_off(session, handoff, inbound.text)
+    if reply:
+        replies.append({"text": reply})
     inbound.status, inbound.replies, inbound.processed_at = "processed", replies, utcnow()
     session.commit()
     try:

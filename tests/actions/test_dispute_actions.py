@@ -288,6 +288,8 @@ def test_a_stop_is_confirmed_first_and_keeps_what_was_said(text, intent):
     assert SlotSet("requested_slot", "cancel_confirmed") in events
     assert not [e for e in events if e.get("event") in ("active_loop", "followup")]
     assert SlotSet("incident_location", None) not in events
+    # The stop words themselves were no answer to the open question (the form may have taken them as one).
+    assert SlotSet("other_party", None) in events
 
 
 def test_yes_to_the_confirmation_ends_the_report():
