@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -14,7 +14,7 @@ from actions import common
 from actions.forms import StoppableFormValidation
 from actions.handoff import hand_off
 from hotline.cases.lifecycle import WARNING_NAMES
-from hotline.cases.service import open_case
+from hotline.cases.service import open_case, record_event
 from hotline.conversations import intake
 from hotline.timeutil import format_deadline
 from hotline.triage import extract_entities
@@ -22,8 +22,12 @@ from hotline.triage import extract_entities
 logger = logging.getLogger(__name__)
 
 FORM_SLOTS = (intake.DETAILS, intake.LOCATION, intake.PARTY, intake.PEOPLE, intake.CONSENT, intake.PHONE,
-              intake.CONFIRM)
+              intake.CONFIRM, intake.CANCEL, intake.CANCEL_PENDING, intake.CONSENT_LOG, intake.CORRECTING)
 CONSENT_BUTTONS = [{"title": "同意", "payload": "/affirm"}, {"title": "不同意", "payload": "/deny"}]
+CANCEL_BUTTONS = [{"title": intake.CANCEL_BUTTONS_TEXT[0], "payload": "/affirm"},
+                  {"title": intake.CANCEL_BUTTONS_TEXT[1], "payload": "/deny"}]
+# Free-text answers: any words fill them, so a misread "stop" is never taken as one of these.
+_STRUCTURED_READERS = {intake.PEOPLE: intake.read_people, intake.PHONE: intake.read_phone}
 CONFIRM_BUTTONS = [{"title": "对，登记吧", "payload": "/affirm"}, {"title": "要修改", "payload": "/deny"},
                    {"title": "不登记了", "payload": "/stop"}]
 
@@ -56,6 +60,13 @@ class ActionAcknowledgeDispute(Action):
         level = triage.get("warning_level")
         if level in ("orange", "red"):
             text += f"您说的情况已标为{WARNING_NAMES[level]}，只问一两个问题，马上转给工作人员。"
+        else:
+            # A report with a clear legal rule (no written contract -> double wages): say it now, then register.
+            from actions.legal import implied_rule
+
+            rule = implied_rule((event or {}).get("text") or "")
+            if rule:
+                text = rule + "\n" + text
         dispatcher.utter_message(text=text)
         # A new report starts clean: nothing from an earlier report in this conversation carries over.
         events: List[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
@@ -88,6 +99,12 @@ class ValidateDisputeForm(StoppableFormValidation):
         urgent = _is_urgent(report["triage"])
         fields = intake.fields_needed(tracker.get_slot("dispute_type"), report["text"], report["triage"],
                                       urgent=urgent)
+        # An item named in the read-back without a new value is asked again, even one the form skipped.
+        correcting = tracker.get_slot(intake.CORRECTING)
+        if correcting in FORM_SLOTS and correcting not in fields:
+            fields.insert(0, correcting)
+        if tracker.get_slot(intake.CANCEL_PENDING):
+            fields.insert(0, intake.CANCEL)
         fields.append(intake.CONSENT)
         # Without consent we ask for no personal data at all.
         if tracker.get_slot(intake.CONSENT) is not False:
@@ -96,22 +113,81 @@ class ValidateDisputeForm(StoppableFormValidation):
             fields.append(intake.CONFIRM)
         return fields
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        """Stopping is confirmed first and never loses what was said; consent can change at any turn."""
+        text = (tracker.latest_message.get("text") or "").strip()
+        requested = tracker.get_slot("requested_slot")
+        if requested == intake.CANCEL:
+            return await self._answer_to_cancel(dispatcher, tracker, domain, text)
+        if common.wants_to_stop(tracker):
+            reader = _STRUCTURED_READERS.get(requested)
+            value = reader(text) if reader is not None and not common.STOP_WORDS.match(text) else None
+            if value:
+                # "刚才说了啊，二十多个人" read as stop: it answers the question, it does not cancel.
+                return await self._continue(dispatcher, tracker, domain, [SlotSet(requested, value)])
+            # Whatever the form took from these words for the open question is dropped: they were no answer.
+            dropped = [SlotSet(requested, None)] if requested else []
+            return await self._continue(dispatcher, tracker, domain, dropped + [SlotSet(intake.CANCEL_PENDING, True)])
+        return await super().run(dispatcher, tracker, domain)
+
+    async def _continue(self, dispatcher, tracker, domain, events: List[EventType]) -> List[EventType]:
+        """These events, then the form's own next question."""
+        tracker.add_slots(events)
+        next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+        return events + ([next_slot] if next_slot else [])
+
+    async def _answer_to_cancel(self, dispatcher, tracker, domain, text: str) -> List[EventType]:
+        if common.STOP_WORDS.match(text) or intake.confirms_cancel(text, common.intent_of(tracker)):
+            return [SlotSet(intake.CANCEL, True), SlotSet("requested_slot", None), ActiveLoop(None),
+                    FollowupAction(self.stop_action)]
+        # No, "继续", or anything else: the report goes on; nothing is ever dropped on a doubtful answer.
+        dispatcher.utter_message(text=intake.RESUMED)
+        return await self._continue(dispatcher, tracker, domain,
+                                    [SlotSet(intake.CANCEL_PENDING, None), SlotSet(intake.CANCEL, None)])
+
+    def _consent_turn(self, value: Any, dispatcher: CollectingDispatcher,
+                      tracker: Tracker) -> Optional[Dict[Text, Any]]:
+        """A grant or withdrawal of consent in an answer to another question: taken, and the question kept."""
+        text = str(value or "")
+        change = intake.consent_change(text)
+        if change is None:
+            return None
+        result: Dict[Text, Any] = {}
+        if change != tracker.get_slot(intake.CONSENT):
+            result[intake.CONSENT_LOG] = intake.log_consent(tracker.get_slot(intake.CONSENT_LOG), change)
+        result[intake.CONSENT] = change
+        if change:
+            phone = intake.read_phone(text)
+            if phone:
+                result[intake.PHONE] = phone
+            dispatcher.utter_message(text="好的，已记录您同意留电话" + ("。" if phone else "，稍后请留一个号码。"))
+        else:
+            result[intake.PHONE] = None
+            dispatcher.utter_message(text="好的，已撤回同意，不记录您的电话和其他个人信息。")
+        return result
+
     def _invalid(self, dispatcher: CollectingDispatcher, slot: str) -> Dict[Text, Any]:
         dispatcher.utter_message(text=intake.INVALID[slot])
         return {slot: None}
 
-    def _read(self, slot: str, reader: Callable[[str], Any], value: Any,
-              dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+    def _read(self, slot: str, reader: Callable[[str], Any], value: Any, dispatcher: CollectingDispatcher,
+              tracker: Tracker) -> Dict[Text, Any]:
         """The slot read from the answer, or the question's hint and the question again."""
+        consent = self._consent_turn(value, dispatcher, tracker)
+        if consent is not None and slot != intake.PHONE:
+            return {**consent, slot: None}
         read = reader(str(value or ""))
-        return {slot: read} if read else self._invalid(dispatcher, slot)
+        return {slot: read, intake.CORRECTING: None} if read else self._invalid(dispatcher, slot)
 
     def validate_incident_details(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:
+        consent = self._consent_turn(value, dispatcher, tracker)
+        if consent is not None:
+            return {**consent, intake.DETAILS: None}
         details = intake.read_details(str(value or ""))
         if details is None:
             return self._invalid(dispatcher, intake.DETAILS)
-        result: Dict[Text, Any] = {intake.DETAILS: details}
+        result: Dict[Text, Any] = {intake.DETAILS: details, intake.CORRECTING: None}
         # The dispute type may only now be clear ("我有个纠纷" first, the story second).
         dispute = (common.triage_of(common.latest_said(tracker)).get("dispute_type") or {}).get("code")
         if dispute and not tracker.get_slot("dispute_type"):
@@ -120,38 +196,50 @@ class ValidateDisputeForm(StoppableFormValidation):
 
     def validate_incident_location(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> Dict[Text, Any]:
-        return self._read(intake.LOCATION, intake.read_location, value, dispatcher)
+        return self._read(intake.LOCATION, intake.read_location, value, dispatcher, tracker)
 
     def validate_other_party(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:
-        return self._read(intake.PARTY, intake.read_party, value, dispatcher)
+        return self._read(intake.PARTY, intake.read_party, value, dispatcher, tracker)
 
     def validate_people_count(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[Text, Any]:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-            return {intake.PEOPLE: int(value)}
-        return self._read(intake.PEOPLE, intake.read_people, value, dispatcher)
+            return {intake.PEOPLE: int(value), intake.CORRECTING: None}
+        if intake.read_people(str(value or "")) is None and intake.is_family(str(value or "")):
+            dispatcher.utter_message(text=intake.PEOPLE_FAMILY)
+            return {intake.PEOPLE: None}
+        return self._read(intake.PEOPLE, intake.read_people, value, dispatcher, tracker)
 
     def validate_pii_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:
         if isinstance(value, bool):
-            return {intake.CONSENT: value}
-        answer = intake.read_yes_no(str(value or ""), common.intent_of(tracker))
+            answer: Optional[bool] = value
+        else:
+            answer = intake.read_yes_no(str(value or ""), common.intent_of(tracker))
         if answer is None:
             dispatcher.utter_message(text="请回复“同意”或“不同意”。")
             return {intake.CONSENT: None}
+        log = intake.log_consent(tracker.get_slot(intake.CONSENT_LOG), answer)
         if answer is False:
-            dispatcher.utter_message(text="好的，不记录您的电话和其他个人信息。")
-            return {intake.CONSENT: False, intake.PHONE: None}
-        return {intake.CONSENT: True}
+            dispatcher.utter_message(text="好的，不记录您的电话和其他个人信息。以后想留电话，随时说“我同意留电话”就可以。")
+            return {intake.CONSENT: False, intake.PHONE: None, intake.CONSENT_LOG: log}
+        result: Dict[Text, Any] = {intake.CONSENT: True, intake.CONSENT_LOG: log}
+        phone = intake.read_phone(str(value or "")) if not isinstance(value, bool) else None
+        if phone:
+            result[intake.PHONE] = phone   # "同意，13912345678": the number is not asked again
+        return result
 
     def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
-        return self._read(intake.PHONE, intake.read_phone, value, dispatcher)
+        return self._read(intake.PHONE, intake.read_phone, value, dispatcher, tracker)
 
     def validate_summary_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "")
+        consent = self._consent_turn(text, dispatcher, tracker)
+        if consent is not None:
+            return {**consent, intake.CONFIRM: None}
         field = intake.field_to_correct(text)
         if field is not None:
             return self._correct(field, text, dispatcher, tracker)
@@ -165,23 +253,25 @@ class ValidateDisputeForm(StoppableFormValidation):
 
     def _correct(self, field: str, text: str, dispatcher: CollectingDispatcher,
                  tracker: Tracker) -> Dict[Text, Any]:
-        """"地点不对" clears the item so the form asks again; "电话改成139..." takes the new value at once."""
+        """"地点不对" asks for the item again; "经过改成：……" takes the new value at once. Every item can be named."""
         if field == intake.PHONE and tracker.get_slot(intake.CONSENT) is not True:
-            dispatcher.utter_message(text="您没有同意记录电话，所以不会保存电话号码。")
+            dispatcher.utter_message(text="您还没有同意记录电话，所以不会保存号码。想留电话的话，请说“我同意留电话”并附上号码。")
             return {intake.CONFIRM: None}
         readers = {intake.LOCATION: intake.read_location, intake.PHONE: intake.read_phone,
-                   intake.PEOPLE: intake.read_people}
-        reader = readers.get(field)
-        # Only a value beyond the item's name counts: "地点不对" names the item and says nothing new.
-        remainder = text
-        for word in intake.CORRECTION_WORDS[field]:
-            remainder = remainder.replace(word, "")
-        for filler in ("不对", "错了", "改成", "改为", "改一下", "要改", "应该是", "是", "改", "一下", "，", ",", "。"):
-            remainder = remainder.replace(filler, "")
-        new_value = reader(remainder) if reader is not None and intake.content_length(remainder) >= 2 else None
+                   intake.PEOPLE: intake.read_people, intake.PARTY: intake.read_party,
+                   intake.DETAILS: intake.read_details, intake.TYPE: intake.read_type}
+        new_text = intake.correction_value(field, text)
+        new_value = readers[field](new_text) if new_text else None
         if new_value:
-            return {field: new_value, intake.CONFIRM: None}
-        return {field: None, intake.CONFIRM: None}
+            return {field: new_value, intake.CONFIRM: None, intake.CORRECTING: None}
+        if new_text and field == intake.TYPE:
+            dispatcher.utter_message(text=intake.INVALID[intake.TYPE])
+            return {intake.CONFIRM: None}
+        if field == intake.TYPE:
+            dispatcher.utter_message(text="请问是哪一类纠纷？比如“邻里纠纷”“劳动争议”“婚姻家庭”。")
+            return {intake.CONFIRM: None, intake.CORRECTING: None}
+        # Named without a new value: the form asks for it again.
+        return {field: None, intake.CONFIRM: None, intake.CORRECTING: field}
 
 
 class _AskAction(Action, ABC):
@@ -230,6 +320,11 @@ class ActionAskContactPhone(_AskAction):
     slot = intake.PHONE
 
 
+class ActionAskCancelConfirmed(_AskAction):
+    slot = intake.CANCEL
+    buttons = CANCEL_BUTTONS
+
+
 class ActionAskSummaryConfirmed(_AskAction):
     slot = intake.CONFIRM
     buttons = CONFIRM_BUTTONS
@@ -252,10 +347,11 @@ class ActionOpenCase(Action):
         key = tracker.get_slot("report_key") or common.intake_key(tracker, common.latest_said(tracker))
         report = _report(tracker)
         triage = report["triage"]
-        if tracker.get_slot("dispute_type") and not triage.get("dispute_type"):
+        code = tracker.get_slot("dispute_type")
+        if code and code != (triage.get("dispute_type") or {}).get("code"):
+            # Learnt later in the form, or corrected by the citizen in the read-back.
             from hotline.triage import DISPUTE_TYPES
 
-            code = tracker.get_slot("dispute_type")
             triage["dispute_type"] = {"code": code, "name": DISPUTE_TYPES.get(code, code), "confidence": None}
         consent = tracker.get_slot(intake.CONSENT) is True
         text = report["text"]
@@ -284,6 +380,11 @@ class ActionOpenCase(Action):
                     people_count=int(people) if isinstance(people, (int, float)) else None,
                 )
                 number, deadline, level = case.number, case.deadline_at, case.warning_level
+                if created:
+                    for change in tracker.get_slot(intake.CONSENT_LOG) or []:
+                        record_event(session, case, "bot", "consent",
+                                     note="同意记录联系电话" if change.get("consent") else "不同意（或撤回同意）记录个人信息",
+                                     detail={"consent": bool(change.get("consent")), "at": change.get("at")})
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
             logger.exception("opening a case failed for conversation %s (report key %s)", tracker.sender_id, key)
             dispatcher.utter_message(

@@ -24,7 +24,6 @@ logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _retriever = None
 
-CLOSING = "\n以上是一般情况下的规定，具体到您的情况，可以拨打12348公共法律服务热线问律师。"
 YES_NO = [{"title": "是的", "payload": "/affirm"}, {"title": "都不是", "payload": "/deny"}]
 
 
@@ -39,10 +38,48 @@ def retriever():
     return _retriever
 
 
+_implied = None
+
+
+def implied_rule(text: str) -> Optional[str]:
+    """The legal rule a report implies, as one sentence with its basis, or None (see hotline/legal/implied.yml)."""
+    global _implied
+    from hotline.legal import load_faq
+    from hotline.legal.implied import implied_entry, implied_text, load_rules
+
+    try:
+        with _lock:
+            if _implied is None:
+                entries = load_faq()
+                _implied = (entries, load_rules(entries))
+        entry = implied_entry(text, *_implied)
+    except Exception:  # noqa: BLE001 - a rule is a help; the report goes on without it
+        logger.exception("implied legal rules unavailable")
+        return None
+    return implied_text(entry) if entry is not None else None
+
+
 def warm_in_background() -> threading.Thread:
     thread = threading.Thread(target=retriever, name="legal-retriever", daemon=True)
     thread.start()
     return thread
+
+
+def answer_text(entry, question: str) -> str:
+    """The entry's answer for this question, closed by the line its review state calls for."""
+    return format_answer(entry, question, reviewed=_reviewed(entry))
+
+
+def _reviewed(entry) -> Optional[bool]:
+    """Whether a lawyer approved this version of the entry; None (the file's flag) when that cannot be read."""
+    from hotline.legal.review import is_reviewed
+
+    try:
+        with common.sessions().begin() as session:
+            return is_reviewed(session, entry)
+    except Exception:  # noqa: BLE001 - without the review state the answer says it is unreviewed
+        logger.exception("review state of %s unreadable; answering as unreviewed", entry.id)
+        return False
 
 
 def _entry(entry_id: Optional[str]):
@@ -99,12 +136,12 @@ class ActionAnswerLegal(Action):
         question = (event or {}).get("text") or ""
         picked = _picked_alternative(tracker, question)
         if picked is not None:
-            dispatcher.utter_message(text=format_answer(picked) + CLOSING)
+            dispatcher.utter_message(text=answer_text(picked, tracker.get_slot("legal_question") or question))
             return _reset()
         dispute = (common.triage_of(event).get("dispute_type") or {}).get("code")
         decision = retriever().decide(question, dispute_type=dispute)
         if decision.kind == "answer":
-            dispatcher.utter_message(text=format_answer(decision.entry) + CLOSING)
+            dispatcher.utter_message(text=answer_text(decision.entry, question))
             return _reset()
         if decision.kind == "confirm":
             # An alternative's button sends its title, which comes back here as a new legal question.
@@ -123,7 +160,7 @@ class ActionAnswerConfirmed(Action):
         entry = _entry(tracker.get_slot("legal_candidate"))
         if entry is None:
             return refer_to_lawyer(dispatcher, tracker, tracker.get_slot("legal_question") or "", lead="")
-        dispatcher.utter_message(text=format_answer(entry) + CLOSING)
+        dispatcher.utter_message(text=answer_text(entry, tracker.get_slot("legal_question") or ""))
         return _reset()
 
 

@@ -1,17 +1,18 @@
-"""Danger now: tell the citizen to call 110, open an urgent case flagged for 110, ask nothing."""
+"""Danger now: tell the citizen to call 110, keep one urgent case for the conversation, offer a person at once."""
 from __future__ import annotations
 
 import logging
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
-from hotline.cases.service import open_case
-from hotline.conversations.safety import EMERGENCY_TEXT
+from hotline.cases.errors import Conflict
+from hotline.conversations import handoff
+from hotline.conversations.safety import EMERGENCY_TEXT, HANDOFF_TEXT, danger_reply, open_urgent_case, record_danger
 
 logger = logging.getLogger(__name__)
 
@@ -21,32 +22,42 @@ class ActionEmergency(Action):
         return "action_emergency"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        # The guidance goes out first: nothing that fails below may delay it.
-        dispatcher.utter_message(text=EMERGENCY_TEXT)
         event = common.latest_said(tracker)
+        channel, sender = common.conversation(tracker)
+        try:
+            with common.sessions().begin() as session:
+                first = open_urgent_case(session, channel, sender) is None
+        except Exception:  # noqa: BLE001 - the guidance must go out whatever failed
+            logger.exception("urgent case lookup failed for conversation %s", tracker.sender_id)
+            first = True
+        # The guidance goes out first: nothing that fails below may delay it.
+        dispatcher.utter_message(text=danger_reply(first))
         triage = common.triage_of(event)
         triage["route"] = {"to": "110", "reason": (triage.get("route") or {}).get("reason") or "存在现实危险，转110处置"}
         triage.setdefault("intent", {"name": "emergency", "confidence": 1.0})
         key = common.intake_key(tracker, event)
-        channel, sender = common.conversation(tracker)
+        offered = False
         try:
             with common.sessions().begin() as session:
-                case, _ = open_case(
-                    session,
-                    "bot",
-                    text=(event or {}).get("text") or "",
-                    triage=triage,
-                    intake_key=key,
-                    channel=channel,
-                    sender_id=sender,
-                    transcript=common.transcript(tracker),
-                    deadline_hours=common.settings().deadline_hours,
-                )
+                case, _ = record_danger(
+                    session, text=(event or {}).get("text") or "", triage=triage, intake_key=key,
+                    channel=channel, sender_id=sender, transcript=common.transcript(tracker),
+                    deadline_hours=common.settings().deadline_hours)
                 number = case.number
+                try:
+                    # Danger goes to the top of the waiting list (handoff.waiting orders it first).
+                    handoff.request(session, case, reason="danger")
+                    offered = True
+                except Conflict:
+                    logger.info("urgent case %s came on channel %s, where no person can answer", number, channel)
         except Exception:  # noqa: BLE001 - the citizen already has the 110 guidance
-            logger.exception("urgent case not opened for conversation %s (key %s)", tracker.sender_id, key)
+            logger.exception("urgent case not recorded for conversation %s (key %s)", tracker.sender_id, key)
             return []
-        return [SlotSet("case_number", number)]
+        events: List[EventType] = [SlotSet("case_number", number)]
+        if not offered:
+            return events
+        dispatcher.utter_message(text=HANDOFF_TEXT)
+        return events + [ConversationPaused()]
 
 
 class ActionStopped(Action):
@@ -59,3 +70,6 @@ class ActionStopped(Action):
         dispatcher.utter_message(text="好的，先不弄了。还有别的需要帮忙的吗？")
         return [SlotSet(slot, None) for slot in ("lookup_number", "lookup_tail", "lookup_outcome", "callback_phone",
                                                  "citizen_rating", "rating_comment")]
+
+
+__all__ = ["ActionEmergency", "ActionStopped", "EMERGENCY_TEXT"]

@@ -94,7 +94,7 @@ class ActionAskLookupNumber(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         own = _own_case(tracker)
         if own:
-            dispatcher.utter_message(text=f"请告诉我要查的案件编号。您在这个对话里登记过{own}，查这个的话回复“是”。",
+            dispatcher.utter_message(text=f"请告诉我要查的案件编号。您在这个对话里登记过{own}，查这个的话点“查{own}”或回复“是”。",
                                      buttons=[{"title": f"查{own}", "payload": "/affirm"}])
         else:
             dispatcher.utter_message(text="请告诉我案件编号（JF开头加14位数字，登记成功时告诉过您）。")

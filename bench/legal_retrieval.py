@@ -58,6 +58,7 @@ def main(argv=None) -> int:
         ev = evaluate_decisions(retriever, positives, negatives)
         print(f"\n{name}: {len(positives)} real questions, {len(negatives)} off-topic")
         print("  decide():", ev.summary())
+        print("  outcomes:", ev.outcomes())
         match_ev = evaluate(score_all(retriever, positives, negatives), retriever.threshold)
         print("  match():", match_ev.summary())
         # Triage's dispute type as the hint, taken from the right entry: an

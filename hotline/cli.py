@@ -1,4 +1,4 @@
-"""The `hotline` command: serve, db, user, classify, demo, token, orgs, jobs."""
+"""The `hotline` command: serve, db, user, classify, demo, token, orgs, jobs, legal."""
 from __future__ import annotations
 
 import csv
@@ -479,6 +479,15 @@ def jobs_run_handoffs(every: float, times: int) -> None:
         return not delivered.gave_up
 
     _repeat(once, every, times)
+
+
+def _add_legal() -> None:
+    from hotline.legal.cli import legal
+
+    main.add_command(legal)
+
+
+_add_legal()
 
 
 if __name__ == "__main__":

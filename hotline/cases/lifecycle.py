@@ -92,6 +92,7 @@ ACTION_NAMES = {
     "citizen_rating": "群众评价",
     "danger": "危险信号",
     "delivery_failed": "消息未送达",
+    "consent": "个人信息同意记录",
 }
 
 

@@ -392,3 +392,22 @@ class ChannelToken(Base):
     name = Column(String(64), primary_key=True)
     value = Column(Text, nullable=False)
     expires_at = Column(DateTime, nullable=False)
+
+
+class LegalReview(Base):
+    """A lawyer's or admin's verdict on one version of a legal FAQ entry: approved, or sent back with a comment."""
+
+    __tablename__ = "legal_reviews"
+    id = Column(Integer, primary_key=True)
+    entry_id = Column(String(64), nullable=False)
+    # hotline.legal.review.fingerprint of the entry as reviewed: an edit needs a new review.
+    fingerprint = Column(String(64), nullable=False)
+    decision = Column(String(16), nullable=False)  # approved | returned
+    reviewer_id = Column(Integer, ForeignKey("users.id"), nullable=False)
+    comment = Column(Text, nullable=False, default="")
+    law_version = Column(String(200), nullable=False, default="")
+    at = Column(DateTime, nullable=False, default=utcnow)
+
+    reviewer = relationship("User", lazy="selectin")
+
+    __table_args__ = (Index("ix_legal_reviews_entry", "entry_id", "at"),)

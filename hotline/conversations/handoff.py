@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import List, Optional
 
-from sqlalchemy import select, update
+from sqlalchemy import case as sql_case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,7 @@ REASONS = {
     "fallback": "机器人两次没能理解群众的意思",
     "warning": "预警等级高，需要人工尽快介入",
     "mediator": "调解员主动接入对话",
+    "danger": "群众报告现实危险，已提示拨打110，请立即接入",
 }
 # Channels on which a person can talk to the citizen through us (the outbox reaches them).
 CHAT_CHANNELS = frozenset({"webchat", "rest", "wechat", "sms"})
@@ -68,9 +69,11 @@ def latest_for_case(session: Session, case: Case) -> Optional[Handoff]:
 
 
 def waiting(session: Session, limit: int = 100) -> List[Handoff]:
-    """Hand-offs nobody has accepted yet, longest waiting first."""
+    """Hand-offs nobody has accepted yet: danger first, then the longest waiting."""
+    danger_first = sql_case((Handoff.reason == "danger", 0), else_=1)
     return list(session.execute(
-        select(Handoff).where(Handoff.status == "waiting").order_by(Handoff.requested_at, Handoff.id).limit(limit)
+        select(Handoff).where(Handoff.status == "waiting")
+        .order_by(danger_first, Handoff.requested_at, Handoff.id).limit(limit)
     ).unique().scalars())
 
 

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.cases.models import InboundMessage, OutboxMessage, utcnow
 from hotline.conversations import handoff as handoffs
 from hotline.conversations import outbox
-from hotline.conversations.safety import EMERGENCY_TEXT, flag_danger, is_danger
+from hotline.conversations.safety import EMERGENCY_TEXT, reply_while_handed_off
 from hotline.privacy import mask, mask_address
 from hotline.rasa_client import RasaUnavailable
 from hotline.triage import build_record
@@ -234,18 +234,16 @@ def _queued(session: Session, row: InboundMessage, failure: RasaUnavailable, dan
 
 
 def _while_handed_off(session: Session, bot: Bot, row: InboundMessage, handoff, danger: bool) -> Outcome:
-    """A person holds the conversation: the message is in the case's transcript; the bot stays silent.
+    """A person holds (or is about to take) the conversation: the message is in the case's transcript.
 
-    Danger is the exception: the citizen is told at once to call 110 and the
-    case is raised for the person holding it.
+    The bot stays silent, except for what `safety.reply_while_handed_off`
+    says: danger gets the 110 guidance and the case is raised for the person;
+    an urgent conversation still waiting hears that help is coming.
     """
     replies = []
-    if danger:
-        flag_danger(session, handoff.case, row.text)
-        from hotline.cases.service import add_message
-
-        add_message(session, handoff.case, "bot", EMERGENCY_TEXT)
-        replies.append(_reply(session, row, EMERGENCY_TEXT, case=handoff.case))
+    reply = reply_while_handed_off(session, handoff, row.text)
+    if reply:
+        replies.append(_reply(session, row, reply, case=handoff.case))
     text, outcome = row.text, _done(session, row, replies)
     try:
         # So the bot's tracker has the whole conversation when it takes over again (a paused bot answers nothing).

@@ -17,6 +17,13 @@ from hotline.triage.numbers import parse_chinese_number
 DETAILS, LOCATION, PARTY, PEOPLE, CONSENT, PHONE, CONFIRM = (
     "incident_details", "incident_location", "other_party", "people_count", "pii_consent", "contact_phone",
     "summary_confirmed")
+# The bot heard "stop" and asks whether to drop the report (CANCEL); CANCEL_PENDING holds that it asked.
+CANCEL, CANCEL_PENDING = "cancel_confirmed", "cancel_pending"
+# Each grant or withdrawal of consent with its time ([{"consent": bool, "at": iso}]).
+CONSENT_LOG = "consent_log"
+# A read-back item the citizen named without a new value: asked again even when the form would skip it.
+CORRECTING = "correcting_field"
+TYPE = "dispute_type"
 
 # Disputes in which many people are often involved: the head count sets the warning level (DOMAIN.md).
 COLLECTIVE_TYPES = frozenset({"labor", "land", "demolition", "property_mgmt", "environment", "housing"})
@@ -48,15 +55,20 @@ QUESTIONS: Dict[str, str] = {
     CONSENT: ("为了让调解员联系您，需要记录您的联系电话：电话只用于处理这件纠纷，结案后保存两年再删除。"
               "您同意吗？不同意也可以继续，我们不保存您的任何个人信息。"),
     PHONE: "请留一个能联系到您的电话号码（手机或带区号的座机）。",
+    CANCEL: "确定不登记了吗？您刚才说的内容都还留着，回复“继续”可以接着登记。",
 }
+CANCEL_BUTTONS_TEXT = ("确定不登记了", "继续登记")
+PEOPLE_FAMILY = "请问您家一共几口人？说一个数字就可以，比如“五口人”。"
+RESUMED = "好的，我们接着登记，您刚才说的都还在。"
 INVALID: Dict[str, str] = {
     DETAILS: "能再多说几句吗？比如和谁、因为什么事、现在怎么样了。",
     LOCATION: "没听清地点，请再说一下，比如“城关镇幸福村”或“阳光花园小区”。",
     PEOPLE: "没听明白人数，请说一个数字，比如“二十多个人”“十几户”，或者“就我一个”。",
     PHONE: "这个号码好像不对。请输入11位手机号，或带区号的座机号，例如 0731-12345678。",
     PARTY: "请说一下对方是谁，不清楚的话回复“不知道”。",
+    TYPE: "没听明白要改成哪一类纠纷，请说类型的名称，比如“邻里纠纷”“劳动争议”。",
 }
-FIELD_NAMES = {DETAILS: "经过", LOCATION: "地点", PARTY: "对方", PEOPLE: "人数", PHONE: "电话"}
+FIELD_NAMES = {TYPE: "类型", DETAILS: "经过", LOCATION: "地点", PARTY: "对方", PEOPLE: "人数", PHONE: "电话"}
 # Words a citizen uses to name the item they want to change in the summary.
 CORRECTION_WORDS: Dict[str, Sequence[str]] = {
     LOCATION: ("地点", "地址", "位置", "地方", "在哪"),
@@ -64,7 +76,15 @@ CORRECTION_WORDS: Dict[str, Sequence[str]] = {
     PEOPLE: ("人数", "多少人", "几个人", "户数", "几户"),
     PHONE: ("电话", "手机", "号码", "联系方式"),
     DETAILS: ("经过", "情况", "事情", "内容", "描述", "说的"),
+    TYPE: ("类型", "类别", "纠纷种类"),
 }
+# "经过改成：…" / "地点应该是城关镇": the words between an item's name and its new value.
+_NEW_VALUE = re.compile(r"(改成|改为|换成|应该是|其实是|更正为|(?<!不)是)[：:，,\s]*|[：:][\s]*")
+_FAMILY = re.compile(r"一家|全家|家里人|一大家子|老老小小|家人")
+_GRANT = re.compile(r"(?<!不)(同意|愿意|可以)(您们?|你们?)?(留|记录|记|登记|保存|给)?(我的)?(电话|手机|号码|联系方式)"
+                    r"|(电话|手机|号码)(可以|能)(留|记|给)|我同意了|现在同意|改成同意|同意记录")
+_REVOKE = re.compile(r"(不同意|不要|别|不想|不愿意|不能|不许)(再)?(留|记录|记|登记|保存|存|用)?(我的)?(电话|手机|号码|联系方式|个人信息)"
+                     r"|撤回(同意)?|取消同意|(删掉|删除)(我的)?(电话|手机|号码|个人信息)")
 _DONT_KNOW = re.compile(r"^(不知道|不清楚|不晓得|不懂|说不清|没法说|不确定|不记得了?)[啊呀吧了。]*$")
 _ALONE = re.compile(r"就我(一个|自己|一人)?|只有我|我一个人|我自己|就一个人|一个人")
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -72,6 +92,46 @@ _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 def content_length(text: str) -> int:
     return len(_PUNCT.sub("", text or ""))
+
+
+def consent_change(text: str) -> Optional[bool]:
+    """A grant ("我同意留电话") or a withdrawal ("别记我的电话了") of consent in any message, else None."""
+    text = text or ""
+    if _REVOKE.search(text):
+        return False
+    if _GRANT.search(text):
+        return True
+    return None
+
+
+def is_family(text: str) -> bool:
+    """一家老小, 全家: a household whose size the citizen did not say."""
+    return bool(_FAMILY.search(text or ""))
+
+
+def read_type(text: str) -> Optional[str]:
+    """A dispute type named in words (邻里纠纷, 劳动争议) -> its code."""
+    for code, name in sorted(DISPUTE_TYPES.items(), key=lambda item: -len(item[1])):
+        short = name.replace("纠纷", "").replace("争议", "")
+        if name in (text or "") or (len(short) >= 2 and short in (text or "")):
+            return code
+    return None
+
+
+def correction_value(field: str, text: str) -> Optional[str]:
+    """The new value in "经过改成：…" (the text after the item's name and 改成/是/：), or None when only named."""
+    text = (text or "").strip()
+    position = -1
+    for word in CORRECTION_WORDS[field]:
+        found = text.find(word)
+        if found >= 0 and (position < 0 or found < position):
+            position, length = found, len(word)
+    rest = text[position + length:] if position >= 0 else text
+    marker = _NEW_VALUE.search(rest)
+    if marker is None:
+        return None
+    value = rest[marker.end():].strip().rstrip("。")
+    return value if content_length(value) >= 1 else None
 
 
 def fields_needed(dispute_type: Optional[str], report_text: str, triage: Mapping, *,
@@ -129,6 +189,8 @@ def read_people(text: str) -> Optional[int]:
     counts = [e["value"] for e in extract_entities(text) if e["entity"] == "people_count"]
     if counts:
         return int(max(counts))
+    if is_family(text):
+        return None
     if _ALONE.search(text):
         return 1
     bare = re.sub(r"(个人|个|人|户|家|口|号人|左右|来|多|大概|差不多|约|吧|啊|。)", "", text)
@@ -150,11 +212,25 @@ def read_details(text: str) -> Optional[str]:
 
 
 def field_to_correct(text: str) -> Optional[str]:
-    """The summary item a citizen asks to change ("地点不对" -> incident_location), or None."""
+    """The summary item a citizen asks to change ("地点不对" -> incident_location), or None.
+
+    The item named first wins: "经过改成：地点在他家门口" changes the account, not the place.
+    """
+    best, best_at = None, None
     for field, words in CORRECTION_WORDS.items():
-        if any(w in (text or "") for w in words):
-            return field
-    return None
+        for word in words:
+            at = (text or "").find(word)
+            if at >= 0 and (best_at is None or at < best_at):
+                best, best_at = field, at
+    return best
+
+
+def log_consent(log: Optional[Sequence[Mapping]], consent: bool, now=None) -> List[Dict[str, object]]:
+    """The consent history with one more change, timed in UTC (ISO 8601)."""
+    import datetime as dt
+
+    at = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
+    return list(log or []) + [{"consent": bool(consent), "at": at}]
 
 
 def summary(values: Mapping[str, object], dispute_type: Optional[str], *, consent: Optional[bool]) -> str:
@@ -175,18 +251,31 @@ def summary(values: Mapping[str, object], dispute_type: Optional[str], *, consen
         lines.append(f"电话：{mask_pii(str(values[PHONE]))}")
     elif consent is False:
         lines.append("电话：不留（您没有同意记录个人信息）")
-    lines.append("没问题请回复“对”；要改哪一项直接说，比如“地点不对”；不想登记了请说“算了”。")
+    lines.append("没问题请回复“对”；要改哪一项直接说，比如“地点不对”或“经过改成：……”；不想登记了请说“算了”。")
     return "\n".join(lines)
 
 
 def correction_prompt() -> str:
-    return "请问哪一项需要改？可以说“经过”“地点”“对方”“人数”或“电话”。"
+    return "请问哪一项需要改？可以说“类型”“经过”“地点”“对方”“人数”或“电话”，也可以直接说“地点改成：……”。"
 
 
 _NO = re.compile(r"^(不|不要|不用|不行|不可以|不必|别|算了吧?|no\b|n\b)|不同意|不愿意|不想|不留|不给|不方便|拒绝|别记",
                  re.IGNORECASE)
 _YES = re.compile(r"^(好|行|可以|同意|愿意|嗯|对|是|没问题|没错|ok|yes|y\b|中|成|要得|要的|需要)|同意|可以的|没问题",
                   re.IGNORECASE)
+
+
+_CANCEL_YES = re.compile(r"^(是|是的|确定|确认|对|对的|嗯|嗯嗯|好|好的|行|不登记了|不登了|不要了|不用了|算了|取消|确定不登记了?)"
+                         r"[吧啊呀的了。！!，,\s]*$")
+
+
+def confirms_cancel(text: str, intent: Optional[str] = None) -> bool:
+    """A clear yes to "确定不登记了吗？": dropping a report never happens on a doubtful answer."""
+    words = (text or "").strip()
+    if not words or "？" in words or "?" in words or _NO.search(words) and not _CANCEL_YES.match(words):
+        return False
+    # The button sends "/affirm"; a short typed yes ("好嘞") comes as the affirm intent.
+    return bool(_CANCEL_YES.match(words)) or (intent == "affirm" and (words == "/affirm" or content_length(words) <= 4))
 
 
 def read_yes_no(text: str, intent: Optional[str] = None) -> Optional[bool]:

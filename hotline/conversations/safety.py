@@ -1,11 +1,13 @@
-"""Danger comes first, whoever holds the conversation: the words the citizen gets, and the case flag."""
+"""Danger comes first, whoever holds the conversation: the words the citizen gets, one urgent case, the flag."""
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Iterable, Mapping, Optional, Tuple
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.cases import service
+from hotline.cases.lifecycle import OPEN_STATUSES
 from hotline.cases.models import Case
 
 EMERGENCY_TEXT = (
@@ -13,10 +15,53 @@ EMERGENCY_TEXT = (
     "能离开的话先到安全的地方，保持手机畅通；有人受伤请同时拨打120。"
     "我们已把这件事标为紧急，转110处理。"
 )
+# The second and later danger messages of one conversation: what to do next, not the same words again.
+FOLLOWUP_TEXT = (
+    "请先顾好自己的安全：还没报警的话，现在就拨打110。"
+    "离不开的话，找一个能锁门的房间锁好门，远离刀具和窗边；保持电话畅通，手机可以调成静音。"
+    "有人受伤请拨打120。您刚说的情况已经补充到同一个紧急案件里了。"
+)
+# Said after the guidance when the conversation is offered to a person.
+HANDOFF_TEXT = "已把您排在人工服务的最前面，值班工作人员接入后会直接在这里回复您；在此之前请先拨打110。"
 
 
 def is_danger(triage: Mapping) -> bool:
     return (triage.get("intent") or {}).get("name") == "emergency" or (triage.get("route") or {}).get("to") == "110"
+
+
+def open_urgent_case(session: Session, channel: str, sender_id: Optional[str]) -> Optional[Case]:
+    """The conversation's urgent case that is still open, if any."""
+    if not sender_id:
+        return None
+    return session.execute(
+        select(Case).where(Case.channel == channel, Case.sender_id == sender_id, Case.urgency == "emergency",
+                           Case.status.in_(sorted(OPEN_STATUSES)))
+        .order_by(Case.id.desc()).limit(1)
+    ).unique().scalar_one_or_none()
+
+
+def record_danger(session: Session, *, text: str, triage: Mapping, intake_key: str, channel: str,
+                  sender_id: Optional[str], transcript: Iterable[Tuple[str, str]] = (),
+                  deadline_hours: Optional[Mapping[str, float]] = None, actor: str = "bot") -> Tuple[Case, bool]:
+    """One urgent case per conversation: the first danger message opens it, later ones are added to it.
+
+    Returns (case, first): ``first`` is False when the message joined the open urgent case.
+    """
+    existing = open_urgent_case(session, channel, sender_id)
+    if existing is not None:
+        case = service.lock_case(session, existing)
+        service.add_message(session, case, "citizen", text)
+        service.record_event(session, case, actor, "danger", note=f"同一对话中又报告危险：{text[:200]}")
+        return case, False
+    case, created = service.open_case(session, actor, text=text, triage=triage, intake_key=intake_key,
+                                      channel=channel, sender_id=sender_id, transcript=transcript,
+                                      deadline_hours=deadline_hours)
+    return case, created
+
+
+def danger_reply(first: bool) -> str:
+    """The guidance for a danger message: the full 110 text first, then follow-ups that help."""
+    return EMERGENCY_TEXT if first else FOLLOWUP_TEXT
 
 
 def flag_danger(session: Session, case: Case, text: str, actor: str = "system:safety") -> Case:
@@ -26,3 +71,43 @@ def flag_danger(session: Session, case: Case, text: str, actor: str = "system:sa
         service.set_warning_level(session, case, actor, "orange", f"对话中出现危险信号：{text[:100]}")
     service.record_event(session, case, actor, "danger", note=f"群众在人工对话中报告危险，已提示立即拨打110：{text[:200]}")
     return case
+
+
+# While a person is on the way to an urgent conversation: said once, after the follow-up.
+WAITING_TEXT = "值班工作人员马上接入，您发的每一句我们都能看到。情况变危急请直接拨打110，不用等回复。"
+
+
+def _sent(session: Session, case: Case, text: str) -> bool:
+    from hotline.cases.models import CaseMessage
+
+    return session.execute(
+        select(CaseMessage.id).where(CaseMessage.case_id == case.id, CaseMessage.sender == "bot",
+                                     CaseMessage.text == text).limit(1)
+    ).first() is not None
+
+
+def reply_while_handed_off(session: Session, handoff, text: str) -> Optional[str]:
+    """What the citizen is told while a person holds (or is about to take) the conversation, or None.
+
+    Danger gets the 110 guidance the first time this case hears of it and
+    the follow-up after that (never the same words twice in a row); the case
+    is raised for the person. In an urgent conversation still waiting for a
+    person, other messages get the follow-up, then one line saying someone
+    is coming, then nothing until the person answers.
+    """
+    from hotline.triage import build_record
+
+    case = handoff.case
+    record = build_record(text, {"name": "request_human", "confidence": 1.0}, None)
+    if is_danger(record):
+        earlier = _sent(session, case, EMERGENCY_TEXT) or case.urgency == "emergency"
+        case = flag_danger(session, case, text)
+        reply = EMERGENCY_TEXT if not earlier else (WAITING_TEXT if _sent(session, case, FOLLOWUP_TEXT)
+                                                    and handoff.status == "waiting" else FOLLOWUP_TEXT)
+    elif handoff.reason == "danger" and handoff.status == "waiting":
+        reply = next((t for t in (FOLLOWUP_TEXT, WAITING_TEXT) if not _sent(session, case, t)), None)
+    else:
+        return None
+    if reply is not None:
+        service.add_message(session, case, "bot", reply)
+    return reply

@@ -15,7 +15,7 @@ takes a few milliseconds. Nothing is read or built at import time, and
 scikit-learn, jieba and PyYAML are imported only when they are needed.
 """
 
-from .answer import REFER_TEXT, cite_line, format_answer, format_confirmation
+from .answer import REFER_TEXT, REVIEWED_CLOSING, UNREVIEWED_CLOSING, cite_line, format_answer, format_confirmation
 from .faq import Citation, Entry, FaqError, is_repealed, load_faq, load_out_of_scope, short_law_name
 from .retrieval import (
     ANSWER,
@@ -42,6 +42,8 @@ __all__ = [
     "Match",
     "REFER",
     "REFER_TEXT",
+    "REVIEWED_CLOSING",
+    "UNREVIEWED_CLOSING",
     "cite_line",
     "format_answer",
     "format_confirmation",

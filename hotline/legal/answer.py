@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, List
+import re
+from typing import TYPE_CHECKING, Dict, List, Optional
 
 from .faq import Entry, short_law_name
 
@@ -33,17 +34,41 @@ def _sentence(text: str) -> str:
     return text if text.endswith(("。", "！", "？", "）")) else text + "。"
 
 
-def format_answer(entry: Entry) -> str:
-    """The reply for a confident match.
+# The last line of every answer: a lawyer-reviewed entry says it is the
+# general rule; an entry no lawyer has approved yet says so in one short line.
+REVIEWED_CLOSING = "以上是一般情况下的规定，具体到您的情况，可以拨打12348公共法律服务热线问律师。"
+UNREVIEWED_CLOSING = "以上仅供参考，具体以12348律师意见为准。"
 
-    An entry that no lawyer has reviewed gets no disclaimer here: the cited
-    article is what the answer stands on, and the console shows the review
-    state to staff.
+# A question about a time limit or a count wants the number first.
+_ASKS_TIME = re.compile(r"多久|多长时间|几天|几年|几个月|多少天|时效|期限|过期|来得及|什么时候")
+
+
+def asks_time(question: str) -> bool:
+    return bool(_ASKS_TIME.search(question or ""))
+
+
+def format_answer(entry: Entry, question: str = "", *, reviewed: Optional[bool] = None) -> str:
+    """The reply for a confident match: the direct answer, its basis, the detail, what to do.
+
+    The first line answers the question asked (the number, the yes or no):
+    the entry's ``direct`` line, or its time limits when the citizen asked
+    how long; the law and article follow at once. ``reviewed`` overrides
+    the entry's own flag (the review workflow's state); an unreviewed
+    answer ends with the short 12348 line instead of the general closing.
     """
-    lines = [_sentence(entry.answer), cite_line(entry)]
-    if entry.time_limits:
+    lead_with_time = not entry.direct and entry.time_limits and asks_time(question)
+    lines = []
+    if entry.direct:
+        lines.append(_sentence(entry.direct))
+    elif lead_with_time:
+        lines.append("时限：" + _sentence(entry.time_limits))
+    lines.append(cite_line(entry))
+    lines.append(_sentence(entry.answer))
+    if entry.time_limits and not lead_with_time:
         lines.append("时限：" + _sentence(entry.time_limits))
     lines.append("怎么办：" + _sentence(entry.next_steps))
+    is_reviewed = entry.reviewed if reviewed is None else reviewed
+    lines.append(REVIEWED_CLOSING if is_reviewed else UNREVIEWED_CLOSING)
     return "\n".join(lines)
 
 
@@ -57,8 +82,11 @@ def format_confirmation(decision: "Decision") -> str:
         raise ValueError("a confirmation needs a candidate entry")
     lines = [f"您问的是不是：{decision.entry.title}"]
     if decision.alternatives:
-        lines.append("如果不是，您问的也可能是：" + "；".join(e.title for e in decision.alternatives))
+        # One title a line: each ends with its own ？, so no "？；" run-ons.
+        lines.append("如果不是，您问的也可能是：")
+        lines.extend(f"· {e.title}" for e in decision.alternatives)
     return "\n".join(lines)
 
 
-__all__ = ["REFER_TEXT", "cite_line", "format_answer", "format_confirmation"]
+__all__ = ["REFER_TEXT", "REVIEWED_CLOSING", "UNREVIEWED_CLOSING", "asks_time", "cite_line", "format_answer",
+           "format_confirmation"]

@@ -91,6 +91,18 @@ class DecisionEvaluation:
         """Share of real questions that end with a referral to 12348 straight away."""
         return self.referred / self.positives if self.positives else 0.0
 
+    def outcomes(self) -> str:
+        """The four figures a citizen would notice, over the real questions."""
+        wrong_after_confirm = self.confirmed_wrong - (self.confirmed_in_options - self.confirmed_right)
+        return (f"answered at once {self.answered_right}/{self.positives}, "
+                f"after one confirmation {self.confirmed_in_options}/{self.positives} "
+                f"(candidate right {self.confirmed_right}, picked among the options "
+                f"{self.confirmed_in_options - self.confirmed_right}), "
+                f"to 12348 {self.referred + wrong_after_confirm}/{self.positives} "
+                f"(at once {self.referred}, after a no {wrong_after_confirm}), "
+                f"wrong answer {self.answered_wrong}/{self.positives}; "
+                f"off-topic answered {self.negatives_answered}/{self.negatives}")
+
     def summary(self) -> str:
         real_confirms = self.confirmed_right + self.confirmed_wrong
         return (f"answer right {self.answer_accuracy:.3f} ({self.answered_right}/{self.positives}), "

@@ -9,16 +9,10 @@ from typing import Iterable, List, Sequence, Tuple, Union
 
 from hotline.triage.taxonomy import DISPUTE_TYPES
 
+from .statutes import REPEALED_LAWS, SHORT_NAMES, article_number, statute
+
 FAQ_DIR = Path(__file__).resolve().parent / "faq"
 OUT_OF_SCOPE_FILE = Path(__file__).resolve().parent / "out_of_scope.yml"
-
-# Whole law names (after 中华人民共和国 is dropped) that the 2021 民法典 repealed,
-# and 担保法 / 民法总则 with them. 劳动合同法 contains 合同法, so names are
-# compared whole, never by substring.
-REPEALED_LAWS = frozenset({
-    "合同法", "婚姻法", "侵权责任法", "物权法", "民法通则", "继承法",
-    "担保法", "收养法", "民法总则",
-})
 
 # 第一百八十八条, 第二百七十六条之一, 第十四条第三款: article numbers in Chinese
 # numerals, as the statutes print them.
@@ -29,9 +23,12 @@ ID_RE = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
 # one short question in Chinese, ending with a full-width question mark.
 TITLE_MAX = 24
 
-_ENTRY_KEYS = {"id", "dispute_type", "title", "questions", "answer", "time_limits", "next_steps", "citations",
-               "reviewed"}
-_REQUIRED_KEYS = _ENTRY_KEYS
+_REQUIRED_KEYS = {"id", "dispute_type", "title", "questions", "answer", "time_limits", "next_steps", "citations",
+                  "reviewed"}
+# direct: the one-sentence answer to the title's question (the number, the
+# yes or no), sent first. reviewer / reviewed_on / law_version: who checked
+# the entry, when, and against which version of the laws it cites.
+_ENTRY_KEYS = _REQUIRED_KEYS | {"direct", "reviewer", "reviewed_on", "law_version"}
 _CITATION_KEYS = {"law", "article", "summary"}
 
 
@@ -57,6 +54,10 @@ class Entry:
     next_steps: str
     citations: Tuple[Citation, ...]
     reviewed: bool = False
+    direct: str = ""
+    reviewer: str = ""
+    reviewed_on: str = ""
+    law_version: str = ""
     # Where the entry was read from, for error messages and the console.
     source: str = field(default="", compare=False)
 
@@ -68,6 +69,8 @@ def short_law_name(law: str) -> str:
     最高人民法院关于适用《中华人民共和国民法典》婚姻家庭编的解释（一） -> 民法典婚姻家庭编解释（一）.
     """
     name = law.strip().strip("《》")
+    if name in SHORT_NAMES:
+        return SHORT_NAMES[name]
     if name.startswith("最高人民法院关于适用《中华人民共和国民法典》"):
         rest = name[len("最高人民法院关于适用《中华人民共和国民法典》"):]
         return "民法典" + rest.replace("的解释", "解释")
@@ -116,6 +119,11 @@ def _citation(raw, where: str, index: int) -> Citation:
         raise FaqError(f"{cwhere}: article {article!r} is not of the form 第…条")
     if is_repealed(law):
         raise FaqError(f"{cwhere}: {law} is repealed; cite the 民法典 article instead")
+    known = statute(short_law_name(law))
+    if known is None:
+        raise FaqError(f"{cwhere}: {law} is not in hotline/legal/statutes.py; add it with its article count")
+    if not 1 <= article_number(article) <= known.articles:
+        raise FaqError(f"{cwhere}: {law} has articles 1 to {known.articles} ({known.version}); {article} does not exist")
     summary = _text(raw.get("summary"), cwhere, "summary", allow_empty=True)
     return Citation(law=law, article=article, summary=summary)
 
@@ -161,6 +169,12 @@ def _entry(raw, source: Path, index: int) -> Entry:
     reviewed = raw["reviewed"]
     if not isinstance(reviewed, bool):
         raise FaqError(f"{where}: 'reviewed' must be true or false")
+    reviewer = _text(raw.get("reviewer"), where, "reviewer", allow_empty=True)
+    reviewed_on = _text(str(raw["reviewed_on"]) if raw.get("reviewed_on") else None, where, "reviewed_on",
+                        allow_empty=True)
+    law_version = _text(raw.get("law_version"), where, "law_version", allow_empty=True)
+    if reviewed and not (reviewer and reviewed_on and law_version):
+        raise FaqError(f"{where}: a reviewed entry names its reviewer, reviewed_on and law_version")
 
     return Entry(
         id=entry_id,
@@ -172,6 +186,10 @@ def _entry(raw, source: Path, index: int) -> Entry:
         next_steps=_text(raw["next_steps"], where, "next_steps"),
         citations=cites,
         reviewed=reviewed,
+        direct=_text(raw.get("direct"), where, "direct", allow_empty=True),
+        reviewer=reviewer,
+        reviewed_on=reviewed_on,
+        law_version=law_version,
         source=source.name,
     )
 

@@ -186,9 +186,10 @@ _DURATION_TAIL = re.compile(
 _DURATION_UNITS = {"天": "day", "周": "week", "星期": "week", "礼拜": "week", "月": "month", "年": "year"}
 _DAYS_PER_UNIT = {"day": 1, "week": 7, "month": 30, "year": 365}
 
+# Counted, these are people: "二十多个兄弟" are 20 workers, not a relative.
 _PERSON_NOUNS = (
     "农民工|工人|员工|职工|工友|业主|村民|居民|住户|租户|商户|家长|学生|同事|老人|孩子|小孩|"
-    "师傅|老乡|群众|人员|股东|会员|受害人|人"
+    "师傅|老乡|群众|人员|股东|会员|受害人|兄弟|弟兄|姐妹|哥们|乡亲|伙计|人"
 )
 _PEOPLE_TAIL = re.compile(
     rf"(?:(?:个|名|位)(?:{_PERSON_NOUNS})|号人|口人|户(?!口|籍|主|型|头)(?:人家|人)?"
@@ -294,6 +295,10 @@ def _quantities(text: str, blocked: List[Span]) -> List[Entity]:
         p = _PEOPLE_TAIL.match(rest)
         if not p and before.endswith("家"):
             p = _HOUSEHOLD_MOUTHS.match(rest)  # 一家三口
+        if p and value == 1 and p.group().startswith("家"):
+            # 一家 / 一家人 / 一家老小: one household of an unknown size, so no head count (the bot asks).
+            claimed.append((start, end + p.end()))
+            continue
         if p and isinstance(value, int) and value > 0:
             stop = end + p.end()
             found.append(_entity("people_count", value, text, start, stop))
@@ -443,6 +448,9 @@ def extract_entities(text: str) -> List[Entity]:
     number_spans = pii_spans + [(e["start"], e["end"]) for e in quantities]
     places = _locations(text, number_spans)
     parties = _parties(text, pii_spans)
+    # Counted kinship words are the group itself (二十多个兄弟), not a relative on the other side.
+    counted = [(e["start"], e["end"]) for e in quantities if e["entity"] == "people_count"]
+    parties = [p for p in parties if p["value"] != "relative" or not _overlaps(p["start"], p["end"], counted)]
     return sorted(cases + pii + quantities + places + parties, key=lambda e: (e["start"], e["end"]))
 
 

@@ -29,11 +29,12 @@ def create_app(settings: Optional[Settings] = None, test_config: Optional[Mappin
     app.extensions["hotline.sessions"] = make_sessionmaker(engine)
     app.extensions["hotline.engine"] = engine
 
-    from hotline.web import api, chat, console
+    from hotline.web import api, chat, console, review
 
     app.register_blueprint(chat.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(review.bp)
 
     import integrations
 

@@ -144,15 +144,56 @@ def confirm(text, intent, slots=None):
 
 def test_the_summary_is_confirmed_corrected_or_asked_about():
     assert confirm("对的没问题", "affirm")[0] == {"summary_confirmed": True}
-    assert confirm("地点不对", "deny")[0] == {"incident_location": None, "summary_confirmed": None}
+    # Named without a new value: asked again (correcting_field makes the form ask even a skipped item).
+    assert confirm("地点不对", "deny")[0] == {"incident_location": None, "summary_confirmed": None,
+                                              "correcting_field": "incident_location"}
     # A new value in the same breath is taken at once.
     assert confirm("地点改成城关镇东街", "report_dispute")[0] == {"incident_location": "城关镇东街",
-                                                               "summary_confirmed": None}
+                                                               "summary_confirmed": None, "correcting_field": None}
     result, said = confirm("不对", "deny")
     assert result == {"summary_confirmed": None} and "哪一项" in said[0]
     # No consent, no phone: a phone correction is refused rather than stored.
     result, said = confirm("电话改成13900001111", "report_dispute", {"pii_consent": False})
     assert result == {"summary_confirmed": None} and "不会保存" in said[0]
+
+
+@pytest.mark.parametrize("text, field, value", [
+    ("经过改成：他们把我家院墙推倒了", "incident_details", "他们把我家院墙推倒了"),
+    ("对方是隔壁302的老王", "other_party", "隔壁302的老王"),
+    ("人数改成三十多个人", "people_count", 30),
+    ("类型改成邻里纠纷", "dispute_type", "neighbor"),
+    ("地点应该是城关镇幸福村", "incident_location", "城关镇幸福村"),
+])
+def test_every_item_of_the_read_back_can_be_corrected_by_naming_it(text, field, value):
+    result, _ = confirm(text, "report_dispute", {"pii_consent": True})
+    assert result[field] == value and result["summary_confirmed"] is None
+
+
+def test_an_item_the_form_skipped_is_asked_again_when_named():
+    # The first message told the story, so the form never asked for it; "经过不对" must still ask.
+    result, _ = confirm("经过不对", "deny")
+    assert result == {"incident_details": None, "summary_confirmed": None, "correcting_field": "incident_details"}
+    slots = {"report_key": "citizen-1:2.0", "report_text": REPORT, "dispute_type": "labor",
+             "correcting_field": "incident_details"}
+    assert required(slots)[0] == "incident_details"
+
+
+def test_consent_refused_can_be_granted_later_with_the_number_and_its_time_recorded():
+    slots = {"pii_consent": False, "consent_log": [{"consent": False, "at": "2026-12-04T08:00:00+00:00"}]}
+    result, said = confirm("我同意留电话，13912345678", "affirm", slots)
+    assert result["pii_consent"] is True and result["contact_phone"] == "13912345678"
+    assert [c["consent"] for c in result["consent_log"]] == [False, True] and result["consent_log"][1]["at"]
+    assert "同意" in said[0] and "没有同意" not in said[0]
+
+
+def test_consent_given_can_be_withdrawn_at_any_question():
+    state = tracker(conversation()[:3] + [user_event("别记我的电话了", "deny", 3.5)],
+                    {"pii_consent": True, "contact_phone": "13812345678"})
+    dispatcher = CollectingDispatcher()
+    result = ValidateDisputeForm().validate_incident_location("别记我的电话了", dispatcher, state, {})
+    assert result["pii_consent"] is False and result["contact_phone"] is None
+    assert result["incident_location"] is None   # the words were no place: the question is asked again
+    assert result["consent_log"][-1]["consent"] is False
 
 
 @pytest.mark.parametrize("text, intent, expected", [
@@ -162,6 +203,7 @@ def test_consent_is_read_from_the_intent_and_the_words(text, intent, expected):
     state = tracker(conversation()[:4] + [user_event(text, intent, 4.5)])
     result = ValidateDisputeForm().validate_pii_consent(text, CollectingDispatcher(), state, {})
     assert result["pii_consent"] is expected
+    assert result["consent_log"][-1]["consent"] is expected
     if expected is False:
         assert result["contact_phone"] is None
 
@@ -181,13 +223,13 @@ def test_an_unclear_consent_answer_is_asked_again():
 def test_phone_validation(value, expected):
     dispatcher = CollectingDispatcher()
     result = ValidateDisputeForm().validate_contact_phone(value, dispatcher, tracker([]), {})
-    assert result == {"contact_phone": expected}
+    assert result["contact_phone"] == expected
     assert bool(dispatcher.messages) == (expected is None)
 
 
 def test_location_keeps_the_place_words():
     result = ValidateDisputeForm().validate_incident_location("在城关镇幸福村那边", CollectingDispatcher(), tracker([]), {})
-    assert result == {"incident_location": "城关镇幸福村"}
+    assert result["incident_location"] == "城关镇幸福村"
 
 
 def test_emergency_answers_first_and_opens_an_urgent_case(database):
@@ -201,13 +243,92 @@ def test_emergency_answers_first_and_opens_an_urgent_case(database):
         assert case.route_to == "110" and case.urgency == "emergency"
 
 
+def test_one_urgent_case_per_conversation_and_the_second_message_gets_help_not_a_repeat(database):
+    first_text, second_text = "他拿着菜刀在砸我家门", "他已经把门砸开了 我躲在卧室"
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    events = run(ActionEmergency(), first, tracker([user_event(first_text, "emergency", 9.0)]))
+    again = run(ActionEmergency(), second, tracker([user_event(first_text, "emergency", 9.0),
+                                                    user_event(second_text, "emergency", 10.0)]))
+    assert events[0]["value"] == again[0]["value"]
+    assert first.messages[0]["text"] != second.messages[0]["text"]
+    assert "锁门" in second.messages[0]["text"] and "110" in second.messages[0]["text"]
+    with database() as session:
+        assert session.execute(select(func.count()).select_from(Case)).scalar_one() == 1
+        case = session.execute(select(Case)).unique().scalar_one()
+        assert second_text in [m.text for m in case.messages]
+
+
+def test_an_emergency_on_the_web_chat_is_offered_to_a_person_at_the_top_of_the_list(database):
+    from hotline.conversations import handoff
+
+    other = tracker([user_event("我要找人工", "request_human", 5.0)], sender="citizen-2")
+    from actions.handoff import hand_off
+    hand_off(CollectingDispatcher(), other, None, reason="request_human")
+    dispatcher = CollectingDispatcher()
+    events = run(ActionEmergency(), dispatcher, tracker([user_event("有人拿刀要砍我", "emergency", 9.0)]))
+    assert any(e.get("event") == "pause" for e in events)
+    assert "最前面" in dispatcher.messages[-1]["text"]
+    with database() as session:
+        waiting = handoff.waiting(session)
+        assert [w.reason for w in waiting] == ["danger", "request_human"]
+
+
+def form_turn(text, intent, slots):
+    state = tracker(conversation()[:3] + [user_event(text, intent, 3.5)],
+                    {"report_key": "citizen-1:2.0", "report_text": REPORT, "dispute_type": "labor", **slots})
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ValidateDisputeForm().run(dispatcher, state, {}))
+    return events, [m.get("text") for m in dispatcher.messages]
+
+
 @pytest.mark.parametrize("text, intent", [("算了", "deny"), ("不登记了", "report_dispute"), ("算了吧", "stop")])
-def test_a_stop_the_model_misread_still_ends_the_form(text, intent):
+def test_a_stop_is_confirmed_first_and_keeps_what_was_said(text, intent):
+    events, _ = form_turn(text, intent, {"requested_slot": "other_party", "incident_location": "城关镇"})
+    assert SlotSet("cancel_pending", True) in events
+    assert SlotSet("requested_slot", "cancel_confirmed") in events
+    assert not [e for e in events if e.get("event") in ("active_loop", "followup")]
+    assert SlotSet("incident_location", None) not in events
+    # The stop words themselves were no answer to the open question (the form may have taken them as one).
+    assert SlotSet("other_party", None) in events
+
+
+def test_yes_to_the_confirmation_ends_the_report():
     from rasa_sdk.events import ActiveLoop, FollowupAction
 
-    state = tracker(conversation()[:3] + [user_event(text, intent, 3.5)], {"requested_slot": "incident_location"})
-    events = asyncio.run(ValidateDisputeForm().run(CollectingDispatcher(), state, {}))
-    assert events == [SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction("action_stop_report")]
+    events, _ = form_turn("是的", "affirm", {"requested_slot": "cancel_confirmed", "cancel_pending": True})
+    assert events[-3:] == [SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction("action_stop_report")]
+
+
+@pytest.mark.parametrize("text, intent", [("不，继续", "deny"), ("继续登记", "nlu_fallback"), ("嗯？什么意思", "nlu_fallback")])
+def test_anything_but_yes_to_the_confirmation_goes_on_with_the_report(text, intent):
+    events, said = form_turn(text, intent, {"requested_slot": "cancel_confirmed", "cancel_pending": True,
+                                            "incident_location": "城关镇"})
+    assert SlotSet("cancel_pending", None) in events and "接着登记" in said[0]
+    assert SlotSet("requested_slot", "other_party") in events
+
+
+def test_a_weak_stop_reading_that_answers_the_question_is_taken_as_the_answer():
+    # Asked how many people, "刚才说了啊，二十多个人" read as stop (0.50): it is the answer.
+    events, _ = form_turn("刚才说了啊，二十多个人", "stop", {"requested_slot": "people_count",
+                                                        "incident_location": "城关镇", "other_party": "宏达公司"})
+    assert SlotSet("people_count", 20) in events and SlotSet("cancel_pending", True) not in events
+    assert SlotSet("requested_slot", "pii_consent") in events
+
+
+def test_a_family_is_asked_its_size_not_counted_as_one():
+    dispatcher = CollectingDispatcher()
+    result = ValidateDisputeForm().validate_people_count("一家老小", dispatcher, tracker([]), {})
+    assert result == {"people_count": None} and "几口人" in dispatcher.messages[0]["text"]
+
+
+def test_a_report_that_implies_a_rule_is_told_the_rule_and_still_registered(database):
+    text = "我在厂里干了十个月 老板一直没跟我签合同 现在说不要我了"
+    dispatcher = CollectingDispatcher()
+    events = run(ActionAcknowledgeDispute(), dispatcher,
+                 tracker([{"event": "session_started", "timestamp": 1.0}, user_event(text, "report_dispute", 2.0, "labor")]))
+    said = dispatcher.messages[0]["text"]
+    assert "二倍工资" in said and "《劳动合同法》" in said and "第八十二条" in said
+    assert "登记" in said and SlotSet("report_text", text) in events
 
 
 def test_a_place_that_starts_like_a_stop_word_is_still_a_place():

@@ -53,3 +53,32 @@ def test_the_action_server_serves_exactly_the_domains_custom_actions():
     # Rasa runs these itself unless the action server overrides them (the two-stage fallback's steps we do).
     built_in = {"action_deactivate_loop", "action_two_stage_fallback"}
     assert _domain_actions() - built_in == served
+
+
+def _domain_responses():
+    names = set()
+    for path in (PROJECT_ROOT / "bot" / "domain").glob("*.yml"):
+        names.update((yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}).keys())
+    return names
+
+
+def _named_responses():
+    """utter_* steps of stories and rules, and response="..." in the actions' code, with where they are named."""
+    import re
+
+    named = {}
+    for folder in ("bot/stories", "bot/rules", "tests/stories"):
+        for path in (PROJECT_ROOT / folder).glob("*.yml"):
+            for found in re.finditer(r"action:\s*(utter_\w+)", path.read_text(encoding="utf-8")):
+                named.setdefault(found.group(1), str(path.relative_to(PROJECT_ROOT)))
+    for path in (PROJECT_ROOT / "actions").glob("*.py"):
+        for found in re.finditer(r"response\s*=\s*[\"'](\w+)[\"']", path.read_text(encoding="utf-8")):
+            named.setdefault(found.group(1), str(path.relative_to(PROJECT_ROOT)))
+    return named
+
+
+def test_every_response_a_story_rule_or_action_names_exists():
+    named = _named_responses()
+    assert named, "no response named anywhere: the scan is broken"
+    missing = {name: where for name, where in named.items() if name not in _domain_responses()}
+    assert not missing, f"responses named but not in bot/domain: {missing}"

@@ -119,3 +119,29 @@ def test_the_page_cannot_see_or_choose_its_conversation_and_a_stranger_reads_not
     assert seen == [200, 0]
     citizen_context.close()
     stranger_context.close()
+
+
+def test_a_danger_reply_stands_out_and_110_is_a_tap_to_call_link(browser, stack):
+    from hotline.conversations.safety import EMERGENCY_TEXT, FOLLOWUP_TEXT, WAITING_TEXT
+
+    page = browser.new_page(viewport={"width": 390, "height": 780}, device_scale_factor=1)
+    page.goto(f"{stack.web_url}/chat")
+    # The page's welcome mentions 110 too, but it is no danger reply.
+    assert page.locator(".msg-danger").count() == 0
+    assert page.locator(".msg-bot a.tel-link[href='tel:110']").count() == 1
+    page.fill("#chat-input", "有人拿着刀在砸我家门 说要砍死我")
+    page.click("#chat-send")
+    page.wait_for_selector(".msg-danger .msg-text:has-text('立即拨打110')", timeout=60000)
+    danger = page.locator(".msg-danger").first
+    assert danger.get_attribute("role") == "alert"
+    assert danger.locator("a.tel-link.tel-emergency[href='tel:110']").count() >= 1
+    normal_bg = page.evaluate("getComputedStyle(document.querySelector('.msg-bot:not(.msg-danger) .msg-bubble'))"
+                              ".backgroundColor")
+    danger_bg = page.evaluate("getComputedStyle(document.querySelector('.msg-danger .msg-bubble')).backgroundColor")
+    assert normal_bg != danger_bg
+    # Every danger text the server sends opens with a marker the page recognises.
+    for text in (EMERGENCY_TEXT, FOLLOWUP_TEXT, WAITING_TEXT):
+        assert page.evaluate("(t) => /^(您现在可能有危险|请先顾好自己的安全|值班工作人员马上接入)/.test(t)", text)
+    # A case number holding 110 is not turned into a phone link.
+    assert page.locator("a.tel-link:has-text('JF')").count() == 0
+    page.close()

@@ -91,7 +91,9 @@ def test_wage_arrears_report_becomes_a_case_in_the_console(stack):
     assert events[0] == ("open", "reported")
     # The browser test may have reported the same employer at the same place first:
     # then the two reports are linked as one collective dispute, and nothing else happens.
-    assert all(action == "group_join" for action, _ in events[1:]), events
+    # The consent the citizen gave is on the trail, with its time (issue 12).
+    assert ("consent", None) in events
+    assert all(action in ("group_join", "consent") for action, _ in events[1:]), events
     assert (case.deadline_at - case.created_at).days == 7
 
     _add_user(stack, "zhang", "s3cret-pass-1")

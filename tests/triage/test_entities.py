@@ -222,3 +222,28 @@ def test_mask_pii(text, expected):
 
 def test_empty_text_has_no_entities():
     assert extract_entities("") == []
+
+
+@pytest.mark.parametrize("text, count", [
+    ("我们二十多个兄弟在工地干了半年", 20),
+    ("我们三兄弟", 3),
+    ("三十多号人", 30),
+    ("一家三口", 3),
+])
+def test_counted_groups_are_people_not_relatives(text, count):
+    from hotline.triage.entities import people_count
+
+    found = extract_entities(text)
+    assert people_count(found) == count
+    assert not [e for e in found if e["entity"] == "party" and e["value"] == "relative"]
+
+
+@pytest.mark.parametrize("text", ["一家老小都被赶出来了", "我们一家人没地方住", "全家都被打了"])
+def test_a_household_of_unknown_size_is_no_head_count(text):
+    from hotline.triage.entities import people_count
+
+    assert people_count(extract_entities(text)) is None
+
+
+def test_a_brother_on_his_own_is_still_a_relative():
+    assert [e["value"] for e in extract_entities("我兄弟被打了") if e["entity"] == "party"] == ["relative"]

@@ -6,7 +6,8 @@
  *
  * All message text is put into the page with textContent, never as HTML.
  * Tests rely on these hooks: #chat-input, #chat-send, #chat-log, #chat-typing,
- * .msg.msg-bot / .msg-user / .msg-mediator, .msg-text, .quick-reply.
+ * .msg.msg-bot / .msg-user / .msg-mediator, .msg-text, .quick-reply,
+ * .msg-danger (a reply that tells the citizen to call 110) and a.tel-link.
  */
 (function () {
   'use strict';
@@ -210,6 +211,46 @@
     return wrap;
   }
 
+  // ---------------------------------------------------------------- danger and tap-to-call
+  // Emergency numbers in the bot's and the mediator's words become tel: links;
+  // a reply telling the citizen to call 110 gets the danger style. Text is
+  // still set with textContent: only the link elements are built here.
+  var CALLABLE = /(110|120|119|12348|12345|12333)/g;
+  // The openings of the danger replies (hotline/conversations/safety.py: EMERGENCY_TEXT,
+  // FOLLOWUP_TEXT, WAITING_TEXT); the welcome's "如遇…请立即拨打110" is no danger.
+  var DANGER = /^(您现在可能有危险|请先顾好自己的安全|值班工作人员马上接入)/;
+
+  function isDanger(value) {
+    return DANGER.test(String(value || ''));
+  }
+
+  function renderText(node, value, links) {
+    var textValue = String(value == null ? '' : value);
+    node.textContent = '';
+    if (!links) {
+      node.textContent = textValue;
+      return;
+    }
+    var last = 0;
+    textValue.replace(CALLABLE, function (number, _group, offset) {
+      // Only a number standing alone: not part of a longer number such as a case number.
+      var before = textValue.charAt(offset - 1);
+      var after = textValue.charAt(offset + number.length);
+      if (/[0-9A-Za-z]/.test(before) || /[0-9]/.test(after)) {
+        return number;
+      }
+      node.appendChild(document.createTextNode(textValue.slice(last, offset)));
+      var link = document.createElement('a');
+      link.href = 'tel:' + number;
+      link.className = 'tel-link' + (number === '110' || number === '120' || number === '119' ? ' tel-emergency' : '');
+      link.textContent = number;
+      node.appendChild(link);
+      last = offset + number.length;
+      return number;
+    });
+    node.appendChild(document.createTextNode(textValue.slice(last)));
+  }
+
   function buildRow(item) {
     var outgoing = item.kind === 'user';
     var row = el('div', 'msg msg-' + item.kind + (outgoing ? ' msg-out' : ' msg-in'));
@@ -246,8 +287,12 @@
       (item.kind === 'mediator' ? TEXT.speakerMediator : TEXT.speakerBot);
     bubble.appendChild(speaker);
     var text = el('div', 'msg-text');
-    text.textContent = item.text;
+    renderText(text, item.text, !outgoing);
     bubble.appendChild(text);
+    if (!outgoing && isDanger(item.text)) {
+      row.className += ' msg-danger';
+      row.setAttribute('role', 'alert');
+    }
     line.appendChild(bubble);
     body.appendChild(line);
 

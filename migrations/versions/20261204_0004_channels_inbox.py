@@ -1,6 +1,6 @@
 """channels: one inbound path (media, the client that sent it), outbound delivery state, look-ups per client
 
-Revision ID: c11a_channels
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-04 16:00:00
 
@@ -9,7 +9,7 @@ Columns are added in place (ALTER TABLE ... ADD COLUMN), as in 0002 and 0003.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "c11a_channels"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
