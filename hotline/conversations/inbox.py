@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.cases.models import InboundMessage, OutboxMessage, utcnow
 from hotline.conversations import handoff as handoffs
 from hotline.conversations import outbox
-from hotline.conversations.safety import EMERGENCY_TEXT, reply_while_handed_off
+from hotline.conversations.safety import EMERGENCY_TEXT, is_danger, reply_while_handed_off
 from hotline.privacy import mask, mask_address
 from hotline.rasa_client import RasaUnavailable
 from hotline.triage import build_record
