@@ -1,7 +1,8 @@
 """The development set of real messages nobody on the team wrote (bench/devset/): the headline NLU figure.
 
-Usage: .venv/bin/python -m bench.devset [--model models/current.tar.gz] [--register letter|consultation]
-                                        [--json out.json] [--markdown]
+Usage: .venv/bin/python -m bench.devset [--model models/current.tar.gz | --train [--config config.yml]]
+                                        [--register letter|consultation] [--json out.json] [--markdown]
+--train trains an NLU-only model on nlu_data/ with --config first (to compare pipeline options).
 Parses every message with the trained model in this process and reports, per register and
 overall: dispute-vs-public-service accuracy, intent accuracy/F1, dispute-type accuracy and
 macro-F1 (all types, and types with ≥5 messages), dispute/legal predictions left without a
@@ -37,23 +38,34 @@ def department_accuracy(rows, preds):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="models/current.tar.gz")
+    parser.add_argument("--train", action="store_true", help="train an NLU-only model on nlu_data/ with --config first")
+    parser.add_argument("--config", default="config.yml")
     parser.add_argument("--register", choices=("letter", "consultation"))
     parser.add_argument("--json", help="write the full report here")
     parser.add_argument("--markdown", action="store_true", help="print per-class tables and the mistakes too")
     args = parser.parse_args()
     os.chdir(nc.PROJECT_ROOT)
     nc.quiet()
+    rows = load()
+    with nc.temp_dir() as work:
+        model = Path(args.model)
+        if args.train:
+            model, seconds = nc.train_nlu_model(Path(args.config), nc.PROJECT_ROOT / "nlu_data", Path(work), "devset")
+            print(f"trained {args.config} on nlu_data/ in {seconds:.0f} s")
+        evaluate(args, rows, model)
+
+
+def evaluate(args, rows, model: Path) -> None:
     from hotline.nlu_eval import format_report, predictions, report
 
-    rows = load()
-    parser_ = nc.Parser(Path(args.model))
+    parser_ = nc.Parser(model)
     parser_.parse("你好")  # warm-up: jieba's dictionary and the first graph run
     start = time.perf_counter()
     preds = predictions(rows, parser_.parse)
     ms = (time.perf_counter() - start) * 1000 / len(rows)
     results = {}
     registers = [args.register] if args.register else ["letter", "consultation", None]
-    print(f"# dev set: {len(rows)} real messages, model {Path(args.model).resolve().name}, {ms:.1f} ms/message")
+    print(f"# dev set: {len(rows)} real messages, model {model.resolve().name}, {ms:.1f} ms/message")
     for register in registers:
         idx = [i for i, r in enumerate(rows) if register is None or r["register"] == register]
         sub_rows, sub_preds = [rows[i] for i in idx], [preds[i] for i in idx]
