@@ -29,10 +29,15 @@ def load(path: Path = DEVSET):
 
 
 def department_accuracy(rows, preds):
-    scored = [(r["department"], p["department"]) for r, p in zip(rows, preds)
-              if r.get("department") and r["intent"] == "public_service"]
-    right = sum(1 for gold, pred in scored if pred and (pred.get("code") if isinstance(pred, dict) else pred) == gold)
-    return right, len(scored)
+    """(right given the intent, right end to end, of) over the public-service requests: the
+    department kind the routing names when told the intent, and the one in the record."""
+    from hotline.triage.routing import department_for, department_kind_for
+
+    scored = [(r, p) for r, p in zip(rows, preds) if r.get("department") and r["intent"] == "public_service"]
+    given = sum(1 for r, _ in scored
+                if department_kind_for(r["text"], "12345:" + department_for(r["text"]))["code"] == r["department"])
+    end_to_end = sum(1 for r, p in scored if (p["department"] or {}).get("code") == r["department"])
+    return given, end_to_end, len(scored)
 
 
 def main() -> None:
@@ -70,8 +75,8 @@ def evaluate(args, rows, model: Path) -> None:
         idx = [i for i, r in enumerate(rows) if register is None or r["register"] == register]
         sub_rows, sub_preds = [rows[i] for i in idx], [preds[i] for i in idx]
         result = report(sub_rows, sub_preds)
-        right, of = department_accuracy(sub_rows, sub_preds)
-        result["department"] = {"right": right, "of": of}
+        given, end_to_end, of = department_accuracy(sub_rows, sub_preds)
+        result["department"] = {"right_given_intent": given, "right_end_to_end": end_to_end, "of": of}
         name = register or "all"
         results[name] = result
         dtype = result["dispute_type"]
@@ -79,7 +84,8 @@ def evaluate(args, rows, model: Path) -> None:
               f"intent acc {result['intent']['accuracy']:.3f}; dispute type acc {dtype['accuracy']:.3f} "
               f"macro-F1 {dtype['macro_f1']:.3f} (≥5: {dtype['macro_f1_frequent']:.3f}, {len(dtype['frequent'])} types); "
               f"untyped dispute/legal {result['untyped_dispute_predictions']['count']}/"
-              f"{result['untyped_dispute_predictions']['of']}; department {right}/{of}")
+              f"{result['untyped_dispute_predictions']['of']}; department {given}/{of} given the intent, "
+              f"{end_to_end}/{of} end to end")
         if args.markdown:
             print(format_report(result, name))
     if args.json:
