@@ -13,6 +13,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from hotline.config import PROJECT_ROOT  # noqa: E402
+from hotline.nlu_eval import f1_table  # noqa: E402,F401  (the one home of the metrics)
 
 NONE = "none"
 
@@ -72,25 +73,6 @@ def Parser(model: Path):
     from hotline.cli import LocalParser
 
     return LocalParser(model)
-
-
-def f1_table(gold: Sequence[str], pred: Sequence[str], labels: Optional[Sequence[str]] = None):
-    """Per-label (precision, recall, f1, support), macro F1, weighted F1, accuracy."""
-    labels = list(labels or sorted(set(gold)))
-    rows = {}
-    for label in labels:
-        tp = sum(1 for g, p in zip(gold, pred) if g == label and p == label)
-        fp = sum(1 for g, p in zip(gold, pred) if g != label and p == label)
-        fn = sum(1 for g, p in zip(gold, pred) if g == label and p != label)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        rows[label] = (precision, recall, f1, tp + fn)
-    support = sum(r[3] for r in rows.values()) or 1
-    macro = sum(r[2] for r in rows.values()) / len(rows)
-    weighted = sum(r[2] * r[3] for r in rows.values()) / support
-    accuracy = sum(1 for g, p in zip(gold, pred) if g == p) / len(gold)
-    return rows, macro, weighted, accuracy
 
 
 def confused_pairs(gold, pred, top: int = 8) -> List[Tuple[Tuple[str, str], int]]:

@@ -1,4 +1,4 @@
-"""The `hotline` command: serve, db, user, classify, demo, token, orgs, jobs, legal."""
+"""The `hotline` command: serve, db, user, classify, evaluate, train, demo, token, orgs, jobs, legal."""
 from __future__ import annotations
 
 import csv
@@ -278,6 +278,64 @@ def classify(input_path: Optional[str], output: Optional[str], server: Optional[
     if skipped:
         click.echo(f"共 {len(rows)} 条，跳过 {skipped} 条。", err=True)
         sys.exit(EXIT_SKIPPED)
+
+
+# --- measuring and extending the model on a county's own labelled orders -------------
+
+@main.command(help="用已标注的工单评估模型：读取 CSV 或 JSONL（text、intent、dispute_type），输出各类别的精确率、"
+                   "召回率、F1，混淆矩阵和最有把握的20个错误。")
+@click.argument("input_path", metavar="FILE")
+@click.option("--model", "model_path", help="模型文件（默认 models/ 中最新的一个）。")
+@click.option("--server", help="用运行中的 Rasa 服务解析，例如 http://127.0.0.1:5005。")
+@click.option("--token", default=lambda: os.environ.get("RASA_TOKEN"), help="Rasa HTTP API 的令牌（默认 RASA_TOKEN）。")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), help="另存完整结果（JSON）。")
+def evaluate(input_path: str, model_path: Optional[str], server: Optional[str], token: Optional[str],
+             json_path: Optional[str]) -> None:
+    from hotline.nlu_eval import LabelError, check_labels, format_report, predictions, read_labelled, report
+    from hotline.triage.taxonomy import DISPUTE_TYPES, INTENTS
+
+    try:
+        content = Path(input_path).read_text(encoding="utf-8-sig")
+        rows = read_labelled(content, input_path)
+        check_labels(rows, INTENTS, DISPUTE_TYPES)
+    except OSError as error:
+        raise click.ClickException(f"无法读取 {input_path}：{error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{input_path} 不是 UTF-8 文本：{error.reason}") from error
+    except LabelError as error:
+        raise click.ClickException(str(error)) from error
+    records_out, sys.stdout = sys.stdout, sys.stderr  # Rasa's and TensorFlow's logs go to stderr
+    try:
+        parser = _ServerParser(server, token) if server else LocalParser(find_model(model_path))
+        result = report(rows, predictions(rows, parser.parse))
+    finally:
+        sys.stdout = records_out
+    click.echo(format_report(result, f"{Path(input_path).name}：模型评估"))
+    if json_path:
+        Path(json_path).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+@main.command(help="训练模型（数据或配置变了才重新训练）；--extra 把本地标注的工单（CSV 或 JSONL：text、intent、"
+                   "dispute_type）加入训练数据。")
+@click.option("--extra", "extra_paths", multiple=True, type=click.Path(dir_okay=False),
+              help="本地标注的工单文件，可多次指定；保存到 var/nlu_extra/ 后一直参与训练。")
+@click.option("--hash-only", is_flag=True, help="只显示将要训练的模型编号（数据与配置的哈希），不训练。")
+def train(extra_paths: Tuple[str, ...], hash_only: bool) -> None:
+    import subprocess
+
+    from hotline.nlu_eval import LabelError
+    from hotline.nlu_extra import add
+
+    for path in extra_paths:
+        try:
+            target, count = add(Path(path))
+        except LabelError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"已加入 {count} 条标注工单：{target}", err=True)
+    command = ["bash", str(PROJECT_ROOT / "scripts" / "train.sh")] + (["--hash"] if hash_only else [])
+    done = subprocess.run(command, cwd=PROJECT_ROOT)
+    if done.returncode:
+        raise click.ClickException("训练失败，详情见上方日志。")
 
 
 # --- case management: tokens, organisations, timed jobs -----------------------------

@@ -194,6 +194,20 @@ class CharNgramComponent:
                execution_context: ExecutionContext) -> "CharNgramComponent":
         return cls(config, model_storage, resource)
 
+    def _with_letters(self, texts: Sequence[str], intents: Sequence[str], labels: Sequence[str]):
+        """texts and labels plus, when `augment_letters` is on, the letter and question wrappings
+        of bot/components/augment.py (fixed seed: the same data always trains the same model)."""
+        texts, labels = list(texts), list(labels)
+        if not self.config.get("augment_letters"):
+            return texts, labels
+        import random
+
+        from bot.components.augment import wrap_letters
+
+        extra = wrap_letters(zip(texts, intents, labels), random.Random(7))
+        logger.info(f"{type(self).__name__}: {len(extra)} wrapped copies of the examples added for training")
+        return texts + [t for t, _, _ in extra], labels + [label for _, _, label in extra]
+
     def _fit_and_persist(self, texts: Sequence[str], labels: Sequence[str]) -> Resource:
         calibrate = bool(self.config.get("calibrate", False))
         self._model = CharNgramModel(**config_of(self.config)).fit(texts, labels, calibrate=calibrate)

@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import INTENT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -17,6 +18,9 @@ logger = logging.getLogger(__name__)
 
 NO_DISPUTE = "none"
 OUTPUT_KEY = "dispute_type"
+# A message read as one of these is about a dispute or a legal question, so its record must name a
+# type (TAXONOMY.md): when the classifier's best guess is `none`, its best real type is taken.
+TYPED_INTENTS = frozenset({"report_dispute", "ask_legal"})
 
 
 def dispute_label(message: Message) -> Text:
@@ -47,7 +51,7 @@ class DisputeTypeClassifier(CharNgramComponent, GraphComponent):
         # weights beat the intent model's char 1-3 "balanced" by 2-3 points of dispute-type macro-F1:
         # balancing shrinks `none`, the largest class, and messages about no dispute then got a type.
         return {"min_ngram": 1, "max_ngram": 2, "C": 1.0, "analyzer": "char_wb", "class_weight": None,
-                "calibrate": True}
+                "calibrate": True, "augment_letters": True}
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get("text")]
@@ -55,20 +59,28 @@ class DisputeTypeClassifier(CharNgramComponent, GraphComponent):
         if len(set(labels)) < 2:
             logger.info("DisputeTypeClassifier: no dispute types in the data, not trained.")
             return self._resource
-        return self._fit_and_persist([e.get("text") for e in examples], labels)
+        return self._fit_and_persist(*self._with_letters([e.get("text") for e in examples],
+                                                         [e.get(INTENT) for e in examples], labels))
 
-    def predict(self, texts: List[Text]) -> List[Optional[Dict[Text, Any]]]:
-        """The dispute type of each text, or None when it is about no dispute."""
+    def predict(self, texts: List[Text], typed: Optional[List[bool]] = None) -> List[Optional[Dict[Text, Any]]]:
+        """The dispute type of each text, or None when it is about no dispute.
+
+        `typed[i]` says the intent already makes text i a dispute or legal question: then
+        `none` is not an answer and the best dispute type wins (its own probability kept).
+        """
         if self._model is None:
             return [None] * len(texts)
         results: List[Optional[Dict[Text, Any]]] = []
-        for ranking in self._model.probabilities(texts):
+        for i, ranking in enumerate(self._model.probabilities(texts)):
+            if typed and typed[i]:
+                ranking = [r for r in ranking if r[0] != NO_DISPUTE] or ranking
             code, confidence = ranking[0]
             results.append(None if code == NO_DISPUTE else
                            {"code": code, "name": DISPUTE_TYPES[code], "confidence": round(confidence, 4)})
         return results
 
     def process(self, messages: List[Message]) -> List[Message]:
-        for message, prediction in zip(messages, self.predict([m.get("text") or "" for m in messages])):
+        typed = [((m.get(INTENT) or {}).get("name") in TYPED_INTENTS) for m in messages]
+        for message, prediction in zip(messages, self.predict([m.get("text") or "" for m in messages], typed)):
             message.set(OUTPUT_KEY, prediction, add_to_output=True)
         return messages

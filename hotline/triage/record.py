@@ -19,6 +19,10 @@ entities, risk signals, warning level and route. Decisions it makes:
   id_number) an overlapping rule entity of the same kind wins. Model
   entities that stay keep only the five record keys; a people_count or
   amount given as text is parsed.
+- ``department`` names the kind of department that handles the contact, from
+  its route (routing.department_kind_for): 公安 for 110, 司法行政 for 12348,
+  a 12345 kind (城乡建设, 交通运输, …) by keyword for a 12345 request; null for
+  mediation, 12315, arbitration and what the bot answers itself.
 - The record holds the raw text and any phone numbers in it: callers that
   log or display it to people without a need to know use ``mask_pii``.
 """
@@ -28,7 +32,7 @@ from typing import Dict, List, Optional, Sequence, Union
 from .entities import extract_entities, people_count
 from .numbers import parse_chinese_number
 from .risk import detect_signals, has_danger, warning_level
-from .routing import route
+from .routing import department_kind_for, route
 from .taxonomy import DISPUTE_TYPES, NO_DISPUTE, NON_DISPUTE_INTENTS, higher_level
 
 NORMALISED_KINDS = frozenset({"people_count", "amount", "duration", "location", "party", "phone", "id_number"})
@@ -145,4 +149,5 @@ def build_record(
         "signals": [s.to_dict() for s in signals],
         "entities": all_entities,
         "route": destination,
+        "department": department_kind_for(text, destination["to"]),
     }

@@ -48,7 +48,9 @@ from .risk import (
 from .taxonomy import (
     COMMITTEE_NAMES,
     COMMITTEE_TYPES,
+    DEPARTMENT_KINDS,
     DEPARTMENTS,
+    DESK_KINDS,
     DISPUTE_TYPES,
     ROUTE_CITIZEN_SERVICE_PREFIX,
     ROUTE_COMMITTEE_PREFIX,
@@ -74,6 +76,23 @@ DEPARTMENT_KEYWORDS: Dict[str, str] = {
     "municipal": r"路灯|井盖|下水道|排水|积水|道路|马路|路面|人行道|绿化|市政",
 }
 _DEPARTMENT_RX = {code: re.compile(p) for code, p in DEPARTMENT_KEYWORDS.items()}
+
+# Department kinds of a public-service request by keyword; the first kind listed that matches
+# wins, so the narrow kinds come before 城乡建设, which takes most of what is left (utilities,
+# roads, housing, city management). Measured on the dev set's public-service requests
+# (bench/devset.py, docs/BENCHMARKS.md).
+DEPARTMENT_KIND_KEYWORDS: Dict[str, str] = {
+    "environment": r"油烟|噪音|噪声|排污|污染|黑臭|发臭|粉尘|废气|烧煤|焚烧|环保|污水直排|异味",
+    "police": r"户口|户籍|落户|迁户|身份证|居住证|护照|出入境|签证|派出所|治安|消防|坐牢|出狱|当兵|入伍",
+    "labor_social": r"社保|医保|养老|退休|失业|低保|抚恤|丧葬费|残疾|退役|人社|就业|工伤认定|社会保障|高龄补贴|五保",
+    "education": r"学校|学区|入学|上学|幼儿园|学位|教育|高中|初中|小学|校车|网吧|图书馆|健身|体育|文化",
+    "health": r"医院|挂号|卫生院|卫生服务|疫苗|诊所|药店|药价|健康证|医疗机构",
+    "transport": r"公交|出租车|网约车|班车|客运|高速|红绿灯|信号灯|过街|驾驶证|驾照|年审|审验|罚单|违章|运政|营运|危桥|通车|车辆",
+    "commerce": r"营业执照|营业许可|工商|个体户|食品经营|流通许可|许可证|市场监管|景区|旅游|缺斤少两|外卖|报废|出口|退税|招牌|注册公司|企业|交税|纳税|过期",
+    "construction": r"燃气|天然气|煤气|暖气|供暖|供热|取暖|停气|停水|自来水|供水|停电|供电|电费|路灯|道路|人行道|井盖|下水|排水"
+                    r"|垃圾|环卫|城管|占道|违建|小区|电梯|房产证|不动产|公租房|公积金|危房|确权|办证|老旧小区|公厕|公园|绿化|施工|住房",
+}
+_DEPARTMENT_KIND_RX = {code: re.compile(p) for code, p in DEPARTMENT_KIND_KEYWORDS.items()}
 
 _ASKS_ARBITRATION = re.compile(r"仲裁")
 _NOT_ARBITRATION = re.compile(r"(?:不想|不要|不用|不去|不打算|不愿意?|没有?|没想|别)(?:去|再|申请|打)?$")
@@ -105,6 +124,23 @@ def department_for(text: str) -> str:
         if rx.search(text or ""):
             return code
     return "general"
+
+
+def department_kind_for(text: str, route_to: str) -> Optional[Dict[str, str]]:
+    """The kind of department that handles a contact routed to `route_to`: 公安 for 110,
+    司法行政 for 12348, and for a 12345 request the kind its keywords name (its service desk's
+    kind when none matches); None for mediation, 12315, arbitration and the bot itself."""
+    if route_to == ROUTE_POLICE:
+        code = "police"
+    elif route_to == ROUTE_LEGAL:
+        code = "justice"
+    elif route_to.startswith(ROUTE_CITIZEN_SERVICE_PREFIX):
+        desk = route_to[len(ROUTE_CITIZEN_SERVICE_PREFIX):]
+        code = next((c for c, rx in _DEPARTMENT_KIND_RX.items() if rx.search(text or "")), None)
+        code = code or DESK_KINDS.get(desk, "general")
+    else:
+        return None
+    return {"code": code, "name": DEPARTMENT_KINDS[code]}
 
 
 def _party_roles(entities: Optional[Sequence[dict]]) -> List[str]:

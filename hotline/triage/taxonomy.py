@@ -103,6 +103,33 @@ DEPARTMENTS = {
     "general": "12345综合受理",
 }
 
+# The kind of department that handles a contact (the 12345 classification of 城乡建设, 环境保护, …,
+# plus 公安 for what goes to 110 and 司法行政 for legal questions going to 12348): the triage
+# record's `department`, so an operator can dispatch. code -> Chinese name.
+DEPARTMENT_KINDS = {
+    "construction": "城乡建设",
+    "environment": "环境保护",
+    "transport": "交通运输",
+    "education": "教育文体",
+    "labor_social": "劳动和社会保障",
+    "commerce": "商贸旅游",
+    "health": "卫生计生",
+    "police": "公安",
+    "justice": "司法行政",
+    "general": "综合受理",
+}
+# Each 12345 service desk (DEPARTMENTS) belongs to one kind.
+DESK_KINDS = {
+    "urban_management": "construction",
+    "sanitation": "construction",
+    "municipal": "construction",
+    "water": "construction",
+    "power": "construction",
+    "household_registration": "police",
+    "human_resources": "labor_social",
+    "general": "general",
+}
+
 # The public lines a contact can come in on (online channels pass None or their own name).
 LINES = ("12345", "110", "12348")
 

@@ -96,3 +96,15 @@ def test_a_text_of_unseen_characters_gets_no_confident_intent(text):
     assert max(score for _, score in ranking) == pytest.approx(1 / 3)
     # One known character is enough to be judged on the evidence again.
     assert model.probabilities([text + "楼上"])[0][0][0] == "neighbor"
+
+
+def test_a_dispute_or_legal_reading_always_gets_a_real_dispute_type():
+    from bot.components.dispute_type import DisputeTypeClassifier
+
+    component = DisputeTypeClassifier(DisputeTypeClassifier.get_default_config(), None, None,
+                                      CharNgramModel(min_ngram=1, max_ngram=2, analyzer="char_wb").fit(TEXTS, LABELS))
+    # "你好" alone is about no dispute; read as a legal question, it still must name its best type.
+    free, typed = component.predict(["你好", "你好"], typed=[False, True])
+    assert free is None
+    assert typed["code"] in ("neighbor", "labor") and 0 < typed["confidence"] < 1
+    assert component.predict(["老板拖欠工资"], typed=[True])[0]["code"] == "labor"

@@ -21,7 +21,7 @@ def test_taxonomy_example_record():
     )
     assert list(record) == [
         "text", "line", "intent", "dispute_type", "warning_level",
-        "risk_signals", "signals", "entities", "route",
+        "risk_signals", "signals", "entities", "route", "department",
     ]
     assert record["text"] == EXAMPLE
     assert record["line"] == "12345"

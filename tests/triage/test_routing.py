@@ -81,3 +81,30 @@ def test_accepts_the_record_shapes_of_intent_and_dispute_type():
 def test_every_committee_type_has_a_route():
     for code in COMMITTEE_TYPES:
         assert route("report_dispute", code, "yellow", [])["to"] == f"committee:{code}"
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("我们小区停气三天了，燃气公司电话打不通", "construction"),
+    ("楼下烧烤店油烟太大，窗户都不敢开", "environment"),
+    ("15路公交车半小时才来一班", "transport"),
+    ("孩子上小学的学区怎么划分的", "education"),
+    ("养老保险断交两年还能补交吗", "labor_social"),
+    ("市医院专家号根本挂不上", "health"),
+    ("办营业执照要带什么材料", "commerce"),
+    ("户口迁移要回老家开证明吗", "police"),
+    ("有个事情想反映一下", "general"),
+])
+def test_a_public_service_request_names_its_department_kind(text, kind):
+    from hotline.triage.routing import department_kind_for
+
+    to = route("public_service", None, None, [], "12345", text=text)["to"]
+    assert department_kind_for(text, to)["code"] == kind
+
+
+def test_department_kind_follows_the_route():
+    from hotline.triage.routing import department_kind_for
+
+    assert department_kind_for("他拿刀要砍我", "110") == {"code": "police", "name": "公安"}
+    assert department_kind_for("离婚孩子归谁", "12348") == {"code": "justice", "name": "司法行政"}
+    assert department_kind_for("停水了", "12345:water")["name"] == "城乡建设"
+    assert department_kind_for("楼上漏水不修", "mediation:village") is None
