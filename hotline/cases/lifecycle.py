@@ -91,6 +91,8 @@ ACTION_NAMES = {
     "callback_request": "要求回电",
     "citizen_rating": "群众评价",
     "danger": "危险信号",
+    "pii_view": "查看个人信息",
+    "work_order": "转办工单",
 }
 
 
