@@ -30,6 +30,14 @@ INTENT_NAMES = {
 SIGNAL_NAMES = {**DANGER_NAMES, ESCALATION: "矛盾有激化风险", COLLECTIVE: "可能集体行动", MASS_GROUP: "涉及人数众多"}
 ENTITY_NAMES = {"people_count": "人数", "amount": "金额", "duration": "时长", "location": "地点", "party": "当事人",
                 "phone": "电话号码", "id_number": "身份证号", "date": "日期", "organization": "单位", "person": "人名"}
+# The kinds of party the rule entities recognise (hotline.triage.entities.PARTY_ROLES), for people to read.
+PARTY_KIND_NAMES = {
+    "employer": "用人单位", "coworker": "同事", "neighbor": "邻居", "landlord": "房东", "tenant": "租客",
+    "property_company": "物业", "owners_committee": "业委会", "hospital": "医疗机构", "ex_spouse": "前配偶",
+    "spouse": "配偶", "relative": "亲属", "village_committee": "村（居）委会", "government": "政府部门",
+    "developer": "开发商", "merchant": "商家", "enterprise": "企业", "insurer": "保险公司", "school": "学校",
+    "classmate": "同学", "other_driver": "对方驾驶人", "friend": "朋友",
+}
 SYSTEM_ACTORS = {"bot": "智能助手", "citizen": "群众", "system:deadlines": "期限提醒（系统）", "demo": "演示数据"}
 
 
@@ -68,6 +76,20 @@ def actor_name(label: Optional[str], people: Mapping[str, str]) -> str:
     if label.startswith("token:"):
         return f"系统接口（{label[6:]}）"
     return SYSTEM_ACTORS.get(label, "系统")
+
+
+def entity_value(entity: Mapping) -> str:
+    """An entity's normalised value as people read it: 约 90 天, 30000 元, 20 人, 用人单位."""
+    value, kind = entity.get("value"), entity.get("entity")
+    if isinstance(value, dict) and "days" in value:
+        return f"约 {value['days']} 天"
+    if kind == "amount" and isinstance(value, (int, float)):
+        return f"{value:g} 元"
+    if kind == "people_count" and isinstance(value, (int, float)):
+        return f"{value:g} 人"
+    if kind == "party":
+        return PARTY_KIND_NAMES.get(value, "其他当事人") if isinstance(value, str) else ""
+    return "" if value is None else str(value)
 
 
 def name_of(code: Optional[str], names: Mapping[str, str], unknown: str = "其他") -> str:

@@ -11,7 +11,7 @@ import re
 import threading
 from typing import Any, Callable, Dict, List, Optional
 
-from hotline.cases.names import ENTITY_NAMES, INTENT_NAMES, route_name, signal_name
+from hotline.cases.names import ENTITY_NAMES, INTENT_NAMES, entity_value, route_name, signal_name
 from hotline.triage import DISPUTE_TYPES, build_record
 from hotline.triage.taxonomy import WARNING_LEVEL_NAMES
 
@@ -20,30 +20,18 @@ TOP = 3
 
 ParseFn = Callable[[str], Dict[str, Any]]
 
-_legal_lock = threading.Lock()
-_legal: Dict[str, Any] = {}
+_retriever_lock = threading.Lock()
+_retriever: Dict[str, Any] = {}
 
 
 def legal_retriever():
     """The FAQ retriever, built once per process on first use (a few seconds), never at import."""
-    with _legal_lock:
-        if "retriever" not in _legal:
+    with _retriever_lock:
+        if "retriever" not in _retriever:
             from hotline.legal import LegalRetriever
 
-            _legal["retriever"] = LegalRetriever.from_faq()
-        return _legal["retriever"]
-
-
-def _value_text(entity: Dict[str, Any]) -> str:
-    value = entity.get("value")
-    kind = entity.get("entity")
-    if isinstance(value, dict) and "days" in value:
-        return f"约 {value['days']} 天"
-    if kind == "amount" and isinstance(value, (int, float)):
-        return f"{value:g} 元"
-    if kind == "people_count" and isinstance(value, (int, float)):
-        return f"{value:g} 人"
-    return "" if value is None else str(value)
+            _retriever["retriever"] = LegalRetriever.from_faq()
+        return _retriever["retriever"]
 
 
 def _spans(text: str, words: List[str]) -> List[List[int]]:
@@ -75,7 +63,7 @@ def _dispute_ranking(parse: Dict[str, Any], record: Dict[str, Any]) -> List[Dict
             for i in items if i["code"] in DISPUTE_TYPES][:TOP]
 
 
-def _legal(text: str, record: Dict[str, Any], line: Optional[str]) -> Optional[Dict[str, Any]]:
+def _legal_answer(text: str, record: Dict[str, Any], line: Optional[str]) -> Optional[Dict[str, Any]]:
     intent = (record.get("intent") or {}).get("name")
     if intent != "ask_legal" and line != "12348":
         return None
@@ -120,10 +108,10 @@ def panel(text: str, line: Optional[str], parse: Optional[ParseFn]) -> Dict[str,
         "signals": [{"name": signal_name(s["code"]), "words": s.get("words") or []} for s in signals],
         "highlights": _spans(text, words),
         "entities": [{"kind": e.get("entity"), "name": ENTITY_NAMES.get(e.get("entity"), "其他"),
-                      "text": e.get("text"), "value": _value_text(e), "start": e.get("start"), "end": e.get("end")}
+                      "text": e.get("text"), "value": entity_value(e), "start": e.get("start"), "end": e.get("end")}
                      for e in record.get("entities") or []],
         "route": {"to": route.get("to"), "name": route_name(route.get("to")), "reason": route.get("reason") or ""},
-        "legal": _legal(text, record, line),
+        "legal": _legal_answer(text, record, line),
         "record": record,
     }
 

@@ -107,6 +107,7 @@ def _helpers():
         "INTENT_NAMES": names.INTENT_NAMES,
         "ENTITY_NAMES": names.ENTITY_NAMES,
         "name_of": names.name_of,
+        "entity_value": names.entity_value,
         "actor_name": lambda label: names.actor_name(label, _people()),
         "may": lambda endpoint: allowed(endpoint, g.user.role if g.get("user") else None),
     }

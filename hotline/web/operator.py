@@ -8,7 +8,7 @@ from typing import Any, Dict
 from flask import Blueprint, g, jsonify, render_template, request, session, url_for
 
 from hotline.cases import seat as seat_service
-from hotline.cases import workorders
+from hotline.cases import privacy, workorders
 from hotline.cases.actors import person
 from hotline.cases.errors import CaseError, Conflict, InvalidInput, PermissionDenied
 from hotline.cases.lifecycle import STATUS_NAMES
