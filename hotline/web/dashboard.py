@@ -14,7 +14,7 @@ from hotline.cases.actors import person
 from hotline.cases.lifecycle import STATUS_NAMES, TIER_NAMES, WARNING_NAMES
 from hotline.cases.models import Area, utcnow
 from hotline.cases.names import LINE_NAMES, route_name
-from hotline.timeutil import CST
+from hotline.timeutil import CST, format_local
 from hotline.triage import DISPUTE_TYPES
 from hotline.triage.taxonomy import LINES
 from hotline.web import db
@@ -80,13 +80,16 @@ def figures(f: stats.StatsFilter) -> Dict[str, Any]:
     for key, (title, name) in FIGURES.items():
         rows = stats.QUERIES[key](session, f)
         out[key] = {"title": title, "items": [{"code": c, "name": name(c), "count": n} for c, n in rows]}
-    out["trend"] = {"title": "每日受理量", "items": [{"day": d, "count": n} for d, n in stats.trend(session, f)]}
+    per_day = dict(stats.trend(session, f))
+    days = [(f.start.date() + dt.timedelta(days=i)).isoformat() for i in range((f.end - f.start).days + 1)]
+    # Every day of the range, with 0 where nothing came in, so the line does not skip quiet days.
+    out["trend"] = {"title": "每日受理量", "items": [{"day": d, "count": per_day.get(d, 0)} for d in days]}
     rate = stats.success_rate(session, f)
     out["success"] = {**rate, "rate_text": "—" if rate["rate"] is None else f"{rate['rate'] * 100:.1f}%"}
     late = stats.overdue(session, f, utcnow())
     out["overdue"] = {"count": late["count"], "cases": [
         {"number": c.number, "dispute_type": DISPUTE_TYPES.get(c.dispute_type, "—") if c.dispute_type else "—",
-         "organisation": c.organisation.name if c.organisation else "待分派", "deadline": c.deadline_at.isoformat() + "Z",
+         "organisation": c.organisation.name if c.organisation else "待分派", "deadline": format_local(c.deadline_at),
          "status": STATUS_NAMES[c.status]} for c in late["cases"]]}
     out["total"] = sum(i["count"] for i in out["status"]["items"])
     return out

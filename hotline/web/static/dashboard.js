@@ -52,7 +52,7 @@
     while (body.firstChild) { body.removeChild(body.firstChild); }
     data.overdue.cases.forEach(function (c) {
       var tr = document.createElement('tr');
-      [c.number, c.dispute_type, c.organisation, c.status, c.deadline.slice(0, 16).replace('T', ' ') + ' UTC'].forEach(function (v, i) {
+      [c.number, c.dispute_type, c.organisation, c.status, c.deadline].forEach(function (v, i) {
         var td = document.createElement('td');
         if (i === 0) {
           var a = document.createElement('a');
