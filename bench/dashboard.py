@@ -40,9 +40,11 @@ def spread(url: str) -> float:
                     "INSERT INTO organisations (code, name, kind, tier, area_id, routes, specialisms) "
                     "VALUES (:c, :n, 'mediation', :t, :a, '[]', '[]')"),
                     {"c": f"org{i}{tier}", "n": f"调委会{i}{tier}", "t": tier, "a": area})
+        org_ids = ",".join(str(i) for i in connection.execute(text("SELECT id FROM organisations ORDER BY id"))
+                           .scalars())
         connection.execute(text(
             "UPDATE cases SET line = (ARRAY['12345','110','12348'])[1 + (id % 3)], "
-            "organisation_id = (SELECT id FROM organisations ORDER BY id OFFSET (cases.id % 8) LIMIT 1), "
+            f"organisation_id = (ARRAY[{org_ids}])[1 + (id % 8)], "
             "outcome = CASE WHEN status IN ('feedback','evaluated','closed') "
             "THEN (CASE WHEN id % 5 = 0 THEN 'failed' ELSE 'success' END) END, "
             "group_id = NULL"))

@@ -23,6 +23,9 @@ Base = declarative_base()
 
 # Statuses in which a case is still being worked on: it has a live deadline and can be overdue.
 OPEN_STATUS_SQL = "status IN ('reported', 'registered', 'assigned', 'in_progress', 'reopened')"
+# What the dashboard groups by (hotline/cases/stats.py), carried in the created_at index on PostgreSQL.
+DASHBOARD_COLUMNS = ("dispute_type", "tier", "line", "route_to", "status", "warning_level", "outcome",
+                     "organisation_id", "deadline_at")
 # Waiting for a mediator (lifecycle.QUEUE_STATUSES) and nobody holds it.
 QUEUE_SQL = "assignee_id IS NULL AND status IN ('assigned', 'registered', 'reopened', 'reported')"
 
@@ -172,8 +175,9 @@ class Case(Base):
         Index("ix_cases_group_respondent", "dispute_type", "respondent_key", "created_at"),
         Index("ix_cases_group", "group_id"),
         Index("ix_cases_organisation", "organisation_id", "status"),
-        # The dashboard: every figure is over a date range of when cases came in.
-        Index("ix_cases_created", "created_at"),
+        # The dashboard: every figure is over a date range of when cases came in. On PostgreSQL the index
+        # carries the columns it groups by, so a figure is an index-only scan of the range.
+        Index("ix_cases_created", "created_at", postgresql_include=list(DASHBOARD_COLUMNS)),
         # A seat looks up a caller's earlier cases by phone number.
         Index("ix_cases_contact_phone", "contact_phone"),
     )
