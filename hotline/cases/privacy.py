@@ -47,3 +47,8 @@ def redact_detail(body: dict) -> dict:
         triage["entities"] = [e for e in triage.get("entities") or [] if e.get("entity") not in ("phone", "id_number")]
     body["triage"] = triage
     return body
+
+
+def redact_summary(body: dict) -> dict:
+    """A case's JSON summary (lists, the queue) with the numbers in its description masked."""
+    return {**body, "description": masked(body.get("description"))}

@@ -253,6 +253,11 @@ def _not_allowed(error):
     return error
 
 
+def _shown(summary: Dict[str, Any]) -> Dict[str, Any]:
+    """A case summary as the caller may see it: numbers masked for roles that must not see them."""
+    return summary if privacy.may_see_pii(g.actor) else privacy.redact_summary(summary)
+
+
 def _case_or_404(number: str) -> Case:
     return service.get_case(db(), number)
 
@@ -324,7 +329,7 @@ def get_queue():
     total = service.queue_size(session, organisation_id=org_id, dispute_type=dispute_type, where=where)
     now = utcnow()
     return jsonify({"total": min(total, service.QUEUE_COUNT_CAP), "total_exact": total <= service.QUEUE_COUNT_CAP,
-                    "items": [case_summary(c, now) for c in items]})
+                    "items": [_shown(case_summary(c, now)) for c in items]})
 
 
 @bp.post("/queue/claim-next")
@@ -362,7 +367,7 @@ def list_cases():
     cases = service.list_cases(db(), filters, limit=limit, before_id=cursor, now=now,
                                where=scope.case_condition(db(), g.actor))
     next_cursor = str(cases[-1].id) if len(cases) == limit else None
-    return jsonify({"items": [case_summary(c, now) for c in cases], "next_cursor": next_cursor})
+    return jsonify({"items": [_shown(case_summary(c, now)) for c in cases], "next_cursor": next_cursor})
 
 
 @bp.post("/cases")
@@ -666,7 +671,7 @@ def get_group(group_id: int):
     return jsonify({"id": group.id, "dispute_type": _named(group.dispute_type, DISPUTE_TYPES),
                     "respondent": group.respondent, "place": group.place, "head_count": group.head_count,
                     "warning_level": group.warning_level, "created_at": iso(group.created_at),
-                    "members": [case_summary(c, now) for c in reversed(members)]})
+                    "members": [_shown(case_summary(c, now)) for c in reversed(members)]})
 
 
 @bp.get("/organisations")

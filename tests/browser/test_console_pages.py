@@ -58,6 +58,9 @@ def sign_in(page, stack, username, password, path="/console/login"):
 
 def no_sideways_scroll(page, width):
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    widest = page.evaluate("Math.max(...Array.from(document.querySelectorAll('body *'))"
+                           ".map(e => e.getBoundingClientRect().right))")
+    assert widest <= width + 1, f"an element reaches {widest}px on a {width}px screen"
 
 
 def test_operator_transfers_to_12348_and_the_12348_seat_sees_it(browser, stack, people):
@@ -114,7 +117,15 @@ def test_a_mediator_claims_replies_and_resolves_with_an_agreement(browser, stack
     mediator.click("button:has-text('办结')")
     mediator.wait_for_selector(".flash:has-text('已办结')")
     assert "赔偿八百元" in mediator.inner_text(".agreement")
+    no_sideways_scroll(mediator, WIDE["width"])
     mediator.screenshot(path=str(ARTIFACTS / "case-resolved-1366.png"), full_page=True)
+    mediator.set_viewport_size(PHONE)
+    mediator.reload()
+    no_sideways_scroll(mediator, PHONE["width"])
+    mediator.screenshot(path=str(ARTIFACTS / "case-resolved-phone.png"), full_page=True)
+    mediator.goto(f"{stack.web_url}/console")
+    no_sideways_scroll(mediator, PHONE["width"])
+    mediator.screenshot(path=str(ARTIFACTS / "queue-phone.png"), full_page=True)
     assert mediator.errors == []
     citizen.close()
     mediator.close()

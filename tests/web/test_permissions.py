@@ -223,6 +223,8 @@ def test_phone_numbers_only_for_roles_that_need_them_and_every_view_is_recorded(
     client = app.test_client()
     seen = client.get(f"/api/cases/{number}", headers={"Authorization": f"Bearer {viewer_secret}"}).get_json()
     assert seen["contact_phone"] is None and "13812345678" not in str(seen) and "138****5678" in seen["description"]
+    listed = client.get("/api/cases", headers={"Authorization": f"Bearer {viewer_secret}"}).get_json()["items"]
+    assert "13812345678" not in str(listed) and "138****5678" in listed[0]["description"]
     full = client.get(f"/api/cases/{number}", headers=tokens["zhang"]).get_json()
     assert full["contact_phone"] == "13812345678"
     # The console masks by default; showing the numbers is a deliberate click, recorded.
