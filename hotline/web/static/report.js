@@ -1,4 +1,4 @@
-/* The 研判报告's charts, drawn without animation so the print shows them complete. */
+/* Printable pages (研判报告, case file): the print button, and the report's charts drawn without animation. */
 (function () {
   'use strict';
   var button = document.getElementById('print');
