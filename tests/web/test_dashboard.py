@@ -74,3 +74,21 @@ def test_csv_export_and_the_printable_report(client, tokens, sessions, make_case
     assert "石桥镇" in week and "<script>" not in week
     month = client.get("/dashboard/report?period=month").get_data(as_text=True)
     assert "矛盾纠纷月研判报告" in month
+
+
+def test_a_mediators_figures_cover_their_organisation_and_below(client, sessions, make_case):
+    import yaml
+    from werkzeug.security import generate_password_hash
+
+    from hotline.cases.organisations import load
+    from tests.cases.conftest import EXAMPLE
+
+    with sessions.begin() as session:
+        load(session, yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")))
+        session.query(User).filter_by(username="zhou.hong").one().password_hash = generate_password_hash(
+            "password-123")
+    make_case("邻居家的狗半夜一直叫", location="城关镇幸福村")
+    make_case("邻居家的鸡跑进我家菜地", location="石桥镇李家村")
+    login(client, "zhou.hong")
+    data = client.get("/dashboard/data").get_json()
+    assert data["total"] == 1 and data["area"]["items"][0]["count"] == 1
