@@ -92,7 +92,6 @@ ACTION_NAMES = {
     "citizen_rating": "群众评价",
     "danger": "危险信号",
     "pii_view": "查看个人信息",
-    "work_order": "转办工单",
 }
 
 
