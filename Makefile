@@ -15,7 +15,7 @@ export DATABASE_URL ?= sqlite:///var/hotline.db
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help setup train db env run test demo validate lock bench clean
+.PHONY: help setup train db env vendor run test demo validate lock bench clean
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -32,10 +32,13 @@ db: setup ## create or migrate the case database
 env: ## write RASA_TOKEN and SECRET_KEY into .env when unset
 	@scripts/env.sh
 
-run: setup train db env ## start Rasa (5005), actions (5055) and the web service (8000)
+vendor: ## browser libraries the pages serve locally (ECharts from the npm registry)
+	@scripts/ensure-vendor.sh
+
+run: setup train db env vendor ## start Rasa (5005), actions (5055) and the web service (8000)
 	@scripts/run.sh
 
-test: setup train ## run the whole test suite
+test: setup train vendor ## run the whole test suite
 	@scripts/ensure-chromium.sh
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -11,6 +11,7 @@ from typing import IO, Iterator, Optional, Tuple
 
 import click
 
+from hotline.cases.accounts import ROLES
 from hotline.config import PROJECT_ROOT, Settings
 
 EXIT_SKIPPED = 3
@@ -78,7 +79,7 @@ def user() -> None:
 
 @user.command("add", help="新建账号；密码从标准输入读取。")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["mediator", "operator", "admin"]), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--display-name", default="", help="显示的姓名，默认与用户名相同。")
 def user_add(name: str, role: str, display_name: str) -> None:
     from hotline.cases.accounts import AccountError, create_user
@@ -371,7 +372,7 @@ def token() -> None:
 
 @token.command("create", help="新建令牌并只显示这一次：--role 给系统用，--user 代表某位工作人员。")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["mediator", "operator", "admin"]), help="系统令牌的角色。")
+@click.option("--role", type=click.Choice(ROLES), help="系统令牌的角色。")
 @click.option("--user", "username", help="令牌代表的工作人员用户名。")
 def token_create(name: str, role: Optional[str], username: Optional[str]) -> None:
     from hotline.cases.errors import InvalidInput

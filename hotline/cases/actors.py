@@ -27,14 +27,15 @@ class Actor:
 ActorLike = Union[Actor, User, str]
 
 # Roles that may do each thing (internal actors may do everything that does not need a person).
+# A viewer does none of them: it reads. Which routes each role reaches: hotline/web/permissions.py.
 PERMISSIONS = {
-    "open": {"mediator", "operator", "admin"},
+    "open": {"mediator", "operator", "lawyer", "admin"},
     "register": {"mediator", "operator", "admin"},
     "assign": {"operator", "admin"},
     "claim": {"mediator", "admin"},
     "release": {"mediator", "admin"},
-    "transfer": {"mediator", "operator", "admin"},
-    "escalate": {"mediator", "operator", "admin"},
+    "transfer": {"mediator", "operator", "lawyer", "admin"},
+    "escalate": {"mediator", "operator", "lawyer", "admin"},
     "resolve": {"mediator", "admin"},
     "evaluate": {"operator", "admin"},
     "close": {"operator", "admin"},

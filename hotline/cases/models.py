@@ -23,6 +23,9 @@ Base = declarative_base()
 
 # Statuses in which a case is still being worked on: it has a live deadline and can be overdue.
 OPEN_STATUS_SQL = "status IN ('reported', 'registered', 'assigned', 'in_progress', 'reopened')"
+# What the dashboard groups by (hotline/cases/stats.py), carried in the created_at index on PostgreSQL.
+DASHBOARD_COLUMNS = ("dispute_type", "tier", "line", "route_to", "status", "warning_level", "outcome",
+                     "organisation_id", "deadline_at")
 # Waiting for a mediator (lifecycle.QUEUE_STATUSES) and nobody holds it.
 QUEUE_SQL = "assignee_id IS NULL AND status IN ('assigned', 'registered', 'reopened', 'reported')"
 
@@ -33,7 +36,7 @@ def utcnow() -> dt.datetime:
 
 
 class User(Base):
-    """A person who signs in: mediator, operator or admin."""
+    """A person who signs in: admin, mediator, operator, lawyer (12348) or viewer."""
 
     __tablename__ = "users"
     id = Column(Integer, primary_key=True)
@@ -46,6 +49,8 @@ class User(Base):
     # Where a mediator works and what they know best (loaded from the organisations file).
     organisation_id = Column(Integer, ForeignKey("organisations.id"))
     specialisms = Column(JSON, nullable=False, default=list)
+    # The organisation's lead (主任): may change a case a colleague holds there or in the tiers below.
+    is_lead = Column(Boolean, nullable=False, default=False, server_default=text("false"))
 
     organisation = relationship("Organisation", lazy="selectin", foreign_keys=[organisation_id])
 
@@ -170,6 +175,11 @@ class Case(Base):
         Index("ix_cases_group_respondent", "dispute_type", "respondent_key", "created_at"),
         Index("ix_cases_group", "group_id"),
         Index("ix_cases_organisation", "organisation_id", "status"),
+        # The dashboard: every figure is over a date range of when cases came in. On PostgreSQL the index
+        # carries the columns it groups by, so a figure is an index-only scan of the range.
+        Index("ix_cases_created", "created_at", postgresql_include=list(DASHBOARD_COLUMNS)),
+        # A seat looks up a caller's earlier cases by phone number.
+        Index("ix_cases_contact_phone", "contact_phone"),
     )
 
 
@@ -365,6 +375,36 @@ class OutboxMessage(Base):
         Index("ix_outbox_conversation", "channel", "recipient", "id"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
     )
+
+
+class WorkOrder(Base):
+    """A call passed from one seat to another (12345 -> 12348 / 110, or to a mediator's queue).
+
+    It carries the caller's words, the triage record and the operator's note,
+    so the receiving seat does not ask the caller to start again.
+    """
+
+    __tablename__ = "work_orders"
+    id = Column(Integer, primary_key=True)
+    from_line = Column(String(8), nullable=False)
+    to_line = Column(String(16), nullable=False)  # 110 | 12348 | 12345 | mediation
+    caller_text = Column(Text, nullable=False)
+    triage = Column(JSON, nullable=False, default=dict)
+    note = Column(Text)
+    caller_phone = Column(String(32))
+    pii_consent = Column(Boolean, nullable=False, default=False)
+    case_id = Column(Integer, ForeignKey("cases.id"))
+    status = Column(String(16), nullable=False, default="sent")  # sent | received | done
+    created_by_id = Column(Integer, ForeignKey("users.id"))
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    received_by_id = Column(Integer, ForeignKey("users.id"))
+    received_at = Column(DateTime)
+
+    case = relationship("Case", lazy="joined")
+    created_by = relationship("User", lazy="joined", foreign_keys=[created_by_id])
+    received_by = relationship("User", lazy="joined", foreign_keys=[received_by_id])
+
+    __table_args__ = (Index("ix_work_orders_inbox", "to_line", "status", "id"),)
 
 
 class StatusLookup(Base):

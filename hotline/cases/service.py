@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.cases import groups as grouping
+from hotline.cases import scope
 from hotline.cases.actors import Actor, ActorLike, as_actor, authorize
 from hotline.cases.errors import AlreadyClaimed, CaseNotFound, Conflict, InvalidInput, PermissionDenied
 from hotline.cases.lifecycle import (
@@ -229,8 +230,10 @@ def get_case(session: Session, number: str) -> Case:
 
 
 def _queue_filter(statement, organisation_id: Optional[int] = None, dispute_type: Optional[str] = None,
-                  overdue_at: Optional[dt.datetime] = None):
+                  overdue_at: Optional[dt.datetime] = None, where=None):
     statement = statement.where(Case.status.in_(sorted(QUEUE_STATUSES)), Case.assignee_id.is_(None))
+    if where is not None:
+        statement = statement.where(where)
     if overdue_at is not None:
         statement = statement.where(Case.deadline_at < overdue_at)
     if organisation_id is not None:
@@ -241,10 +244,13 @@ def _queue_filter(statement, organisation_id: Optional[int] = None, dispute_type
 
 
 def queue(session: Session, limit: int = 200, *, organisation_id: Optional[int] = None,
-          dispute_type: Optional[str] = None, overdue_at: Optional[dt.datetime] = None) -> List[Case]:
-    """Unclaimed cases, highest warning level first, then the nearest deadline (only overdue ones if asked)."""
+          dispute_type: Optional[str] = None, overdue_at: Optional[dt.datetime] = None, where=None) -> List[Case]:
+    """Unclaimed cases, highest warning level first, then the nearest deadline (only overdue ones if asked).
+
+    `where` narrows further (scope.case_condition: what a mediator may see).
+    """
     statement = (
-        _queue_filter(select(Case), organisation_id, dispute_type, overdue_at)
+        _queue_filter(select(Case), organisation_id, dispute_type, overdue_at, where)
         .order_by(Case.warning_rank.desc(), Case.deadline_at.asc(), Case.id.asc())
         .limit(limit)
     )
@@ -252,9 +258,9 @@ def queue(session: Session, limit: int = 200, *, organisation_id: Optional[int] 
 
 
 def queue_size(session: Session, *, organisation_id: Optional[int] = None, dispute_type: Optional[str] = None,
-               overdue_at: Optional[dt.datetime] = None, cap: int = QUEUE_COUNT_CAP) -> int:
+               overdue_at: Optional[dt.datetime] = None, cap: int = QUEUE_COUNT_CAP, where=None) -> int:
     """How many cases wait, counted up to cap + 1 (more than `cap` reads as "cap+"), so the page stays fast."""
-    waiting = _queue_filter(select(Case.id), organisation_id, dispute_type, overdue_at).limit(cap + 1).subquery()
+    waiting = _queue_filter(select(Case.id), organisation_id, dispute_type, overdue_at, where).limit(cap + 1).subquery()
     return session.execute(select(func.count()).select_from(waiting)).scalar_one()
 
 
@@ -270,10 +276,10 @@ class CaseFilters:
 
 
 def list_cases(session: Session, filters: CaseFilters = CaseFilters(), *, limit: int = 50,
-               before_id: Optional[int] = None, now: Optional[dt.datetime] = None) -> List[Case]:
+               before_id: Optional[int] = None, now: Optional[dt.datetime] = None, where=None) -> List[Case]:
     """Cases matching the filters, newest first; page on with `before_id` (the last id seen)."""
     now = now or utcnow()
-    statement = select(Case)
+    statement = select(Case) if where is None else select(Case).where(where)
     if filters.status:
         statement = statement.where(Case.status == filters.status)
     if filters.warning_level == "none":
@@ -356,12 +362,10 @@ def _require_reason(reason: Optional[str], what: str) -> str:
     return reason
 
 
-def _holder_or_staff(case: Case, who: Actor, staff_roles: Sequence[str] = ("operator", "admin")) -> None:
-    """A held case is changed by its holder, or by the roles given (a mediator cannot take a colleague's)."""
-    if case.assignee_id is None or who.internal or who.role in staff_roles:
-        return
-    if who.user is None or who.user.id != case.assignee_id:
-        raise PermissionDenied("该案件由其他调解员承办，只有承办人或管理人员可以操作。")
+def _check_may_change(session: Session, case: Case, who: Actor) -> None:
+    """The actor sees the case (scope) and, when someone holds it, is the holder, its lead or an admin."""
+    scope.check_visible(session, who, case)
+    scope.check_may_change(session, who, case)
 
 
 def transition(session: Session, case: Case, actor: ActorLike, to_status: str, note: Optional[str] = None,
@@ -379,6 +383,7 @@ def register(session: Session, case: CaseRef, actor: ActorLike, note: Optional[s
     who = as_actor(actor)
     authorize(who, "register")
     case = lock_case(session, case)
+    scope.check_visible(session, who, case)
     _move(session, case, who, "registered", "register", note=note)
     session.flush()
     return case
@@ -390,6 +395,7 @@ def assign(session: Session, case: CaseRef, actor: ActorLike, organisation_code:
     who = as_actor(actor)
     authorize(who, "assign")
     case = lock_case(session, case)
+    scope.check_visible(session, who, case)
     if case.assignee_id is not None:
         raise Conflict("案件正在由调解员办理，请先退回队列再改派。", "case_held")
     before = case.organisation
@@ -426,6 +432,7 @@ def claim(session: Session, number: str, user: Union[User, Actor]) -> Case:
     who = as_actor(user)
     authorize(who, "claim")
     case = get_case(session, number)
+    scope.check_visible(session, who, case)
     return _claim_row(session, case, who)
 
 
@@ -457,15 +464,16 @@ def claim_next(session: Session, user: Union[User, Actor], *, organisation_id: O
     """
     who = as_actor(user)
     authorize(who, "claim")
+    where = scope.case_condition(session, who)
     order = (Case.warning_rank.desc(), Case.deadline_at.asc(), Case.id.asc())
     if session.get_bind().dialect.name == "postgresql":
-        statement = (_queue_filter(select(Case), organisation_id, dispute_type).order_by(*order).limit(1)
+        statement = (_queue_filter(select(Case), organisation_id, dispute_type, where=where).order_by(*order).limit(1)
                      .with_for_update(skip_locked=True, of=Case))
         case = session.execute(statement).unique().scalar_one_or_none()
         return None if case is None else _claim_row(session, case, who)
     for _ in range(attempts):
         candidates = list(session.execute(
-            _queue_filter(select(Case), organisation_id, dispute_type).order_by(*order).limit(5)).unique().scalars())
+            _queue_filter(select(Case), organisation_id, dispute_type, where=where).order_by(*order).limit(5)).unique().scalars())
         if not candidates:
             return None
         for case in candidates:
@@ -483,7 +491,7 @@ def release(session: Session, case: CaseRef, actor: ActorLike, note: Optional[st
     case = lock_case(session, case)
     if case.status != "in_progress" or case.assignee_id is None:
         raise Conflict("案件当前没有人承办，无需退回。", "not_held")
-    _holder_or_staff(case, who, staff_roles=("admin",))
+    _check_may_change(session, case, who)
     _move(session, case, who, "assigned", "release", note=note,
           detail={"released": case.assignee.username if case.assignee else None})
     case.assignee_id = None
@@ -503,7 +511,7 @@ def transfer(session: Session, case: CaseRef, actor: ActorLike, destination: str
     authorize(who, "transfer")
     reason = _require_reason(reason, "转办")
     case = lock_case(session, case)
-    _holder_or_staff(case, who)
+    _check_may_change(session, case, who)
     now = now or utcnow()
     if destination.startswith("org:"):
         organisation = _organisation(session, destination[4:])
@@ -541,7 +549,7 @@ def escalate(session: Session, case: CaseRef, actor: ActorLike, reason: Optional
     case = lock_case(session, case)
     if case.status not in OPEN_STATUSES:
         raise Conflict(f"案件处于“{STATUS_NAMES[case.status]}”，不能升级。", "not_open")
-    _holder_or_staff(case, who)
+    _check_may_change(session, case, who)
     if case.tier is None:
         raise Conflict(f"案件的分流去向是 {case.route_to or '未定'}，不在调解层级中，不能升级；请转办或分流交办。",
                        "not_in_mediation")
@@ -595,7 +603,7 @@ def resolve(session: Session, case: CaseRef, actor: ActorLike, *, outcome: str, 
     case = lock_case(session, case)
     if case.status != "in_progress":
         raise Conflict("只有正在办理的案件可以办结，请先认领。", "not_in_progress")
-    _holder_or_staff(case, who, staff_roles=("admin",))
+    _check_may_change(session, case, who)
     now = now or utcnow()
     summary = OUTCOMES[outcome] + (f"，引导{NEXT_PATHS[next_path]}" if next_path else "")
     _move(session, case, who, "feedback", "resolve", note="；".join(x for x in (summary, note) if x),
@@ -670,6 +678,9 @@ def set_warning_level(session: Session, case: CaseRef, actor: ActorLike, level: 
         raise InvalidInput("预警等级应为 orange、red、yellow，或 null 表示解除。", "invalid_level")
     reason = _require_reason(reason, "调整预警等级")
     case = lock_case(session, case)
+    if who.is_person:
+        # The bot and the triage raise levels on anyone's case; a person changes only a case they may change.
+        _check_may_change(session, case, who)
     old = case.warning_level
     if level == old:
         raise Conflict(f"预警等级已是{WARNING_NAMES[old]}。", "level_unchanged")
@@ -714,6 +725,7 @@ def add_party(session: Session, case: CaseRef, actor: ActorLike, role: str, name
     if not name:
         raise InvalidInput("当事人名称不能为空。", "name_required")
     case = lock_case(session, case)
+    _check_may_change(session, case, who)
     if phone and not case.pii_consent:
         raise InvalidInput("群众未同意留存个人信息，不能记录联系电话。", "no_consent")
     party = CaseParty(case_id=case.id, role=role, name=name[:255], phone=phone or None, note=note or None)
@@ -735,6 +747,7 @@ def add_document(session: Session, case: CaseRef, actor: ActorLike, kind: str, t
     if not title:
         raise InvalidInput("材料标题不能为空。", "title_required")
     case = lock_case(session, case)
+    _check_may_change(session, case, who)
     document = CaseDocument(case_id=case.id, kind=kind, title=title[:255], body=body or "", created_by=who.label)
     session.add(document)
     _event(session, case, who, "document_add", note=f"{DOCUMENT_KINDS[kind]}：{title}")

@@ -29,16 +29,19 @@ def create_app(settings: Optional[Settings] = None, test_config: Optional[Mappin
     app.extensions["hotline.sessions"] = make_sessionmaker(engine)
     app.extensions["hotline.engine"] = engine
 
-    from hotline.web import api, chat, console, review
+    from hotline.web import api, chat, console, dashboard, operator, review
 
     app.register_blueprint(chat.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(operator.bp)
+    app.register_blueprint(dashboard.bp)
 
     import integrations
 
     integrations.init_app(app, settings)
+    console.register_error_pages(app)  # after the API's handlers: it answers /api/ paths in JSON the same way
 
     @app.teardown_appcontext
     def _close_session(_exc: Optional[BaseException]) -> None:

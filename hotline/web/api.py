@@ -16,7 +16,7 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 from sqlalchemy import select, text
 from werkzeug.exceptions import HTTPException
 
-from hotline.cases import service
+from hotline.cases import privacy, scope, service
 from hotline.cases.errors import AlreadyClaimed, CaseError, CaseNotFound, Conflict, InvalidInput, PermissionDenied
 from hotline.cases.lifecycle import (
     ACTION_NAMES,
@@ -39,6 +39,7 @@ from hotline.triage import DISPUTE_TYPES, build_record
 from hotline.triage.taxonomy import INTENTS, LINES
 from hotline.web import db, settings
 from hotline.web.auth import api_auth
+from hotline.web.permissions import case_in_scope, guarded
 from hotline.web.errors import json_error
 
 logger = logging.getLogger(__name__)
@@ -252,6 +253,11 @@ def _not_allowed(error):
     return error
 
 
+def _shown(summary: Dict[str, Any]) -> Dict[str, Any]:
+    """A case summary as the caller may see it: numbers masked for roles that must not see them."""
+    return summary if privacy.may_see_pii(g.actor) else privacy.redact_summary(summary)
+
+
 def _case_or_404(number: str) -> Case:
     return service.get_case(db(), number)
 
@@ -312,20 +318,23 @@ def _organisation_id(code: Optional[str]) -> Optional[int]:
 
 @bp.get("/queue")
 @api_auth
+@guarded
 def get_queue():
     limit = _int_arg("limit", 50, 1, service.MAX_PAGE)
     org_id = _organisation_id(request.args.get("organisation"))
     dispute_type = _choice_arg("dispute_type", DISPUTE_TYPES)
     session = db()
-    items = service.queue(session, limit, organisation_id=org_id, dispute_type=dispute_type)
-    total = service.queue_size(session, organisation_id=org_id, dispute_type=dispute_type)
+    where = scope.case_condition(session, g.actor)
+    items = service.queue(session, limit, organisation_id=org_id, dispute_type=dispute_type, where=where)
+    total = service.queue_size(session, organisation_id=org_id, dispute_type=dispute_type, where=where)
     now = utcnow()
     return jsonify({"total": min(total, service.QUEUE_COUNT_CAP), "total_exact": total <= service.QUEUE_COUNT_CAP,
-                    "items": [case_summary(c, now) for c in items]})
+                    "items": [_shown(case_summary(c, now)) for c in items]})
 
 
 @bp.post("/queue/claim-next")
 @api_auth
+@guarded
 def claim_next():
     payload = _body()
     org_id = _organisation_id(_string(payload, "organisation"))
@@ -340,6 +349,7 @@ def claim_next():
 
 @bp.get("/cases")
 @api_auth
+@guarded
 def list_cases():
     overdue_raw = _choice_arg("overdue", ("true", "false", "1", "0"))
     filters = service.CaseFilters(
@@ -354,13 +364,15 @@ def list_cases():
     limit = _int_arg("limit", 50, 1, service.MAX_PAGE)
     cursor = _int_arg("cursor", None, 1, 2**31 - 1)
     now = utcnow()
-    cases = service.list_cases(db(), filters, limit=limit, before_id=cursor, now=now)
+    cases = service.list_cases(db(), filters, limit=limit, before_id=cursor, now=now,
+                               where=scope.case_condition(db(), g.actor))
     next_cursor = str(cases[-1].id) if len(cases) == limit else None
-    return jsonify({"items": [case_summary(c, now) for c in cases], "next_cursor": next_cursor})
+    return jsonify({"items": [_shown(case_summary(c, now)) for c in cases], "next_cursor": next_cursor})
 
 
 @bp.post("/cases")
 @api_auth
+@guarded
 def create_case():
     payload = _body()
     text_ = _string(payload, "text", required=True, limit=MAX_TEXT)
@@ -409,12 +421,22 @@ def create_case():
 
 @bp.get("/cases/<number>")
 @api_auth
+@guarded
+@case_in_scope
 def get_case(number: str):
-    return jsonify(case_detail(service.load_for_file(db(), number), utcnow()))
+    case = service.load_for_file(db(), number)
+    body = case_detail(case, utcnow())
+    if not privacy.may_see_pii(g.actor):
+        body = privacy.redact_detail(body)
+    elif privacy.has_pii(case):
+        _write(lambda: privacy.record_view(db(), case, g.actor, "接口查看案件详情"))
+    return jsonify(body)
 
 
 @bp.get("/cases/<number>/file")
 @api_auth
+@guarded
+@case_in_scope
 def case_file(number: str):
     from hotline.web.console import render_case_file
 
@@ -424,12 +446,16 @@ def case_file(number: str):
 
 @bp.post("/cases/<number>/claim")
 @api_auth
+@guarded
+@case_in_scope
 def claim(number: str):
     return _reply(_write(lambda: service.claim(db(), number, g.actor)))
 
 
 @bp.post("/cases/<number>/release")
 @api_auth
+@guarded
+@case_in_scope
 def release(number: str):
     payload = _body()
     return _reply(_write(lambda: service.release(db(), _case_or_404(number), g.actor, _string(payload, "note"))))
@@ -437,6 +463,8 @@ def release(number: str):
 
 @bp.post("/cases/<number>/register")
 @api_auth
+@guarded
+@case_in_scope
 def register(number: str):
     payload = _body()
     return _reply(_write(lambda: service.register(db(), _case_or_404(number), g.actor, _string(payload, "note"))))
@@ -444,6 +472,8 @@ def register(number: str):
 
 @bp.post("/cases/<number>/assign")
 @api_auth
+@guarded
+@case_in_scope
 def assign(number: str):
     payload = _body()
     return _reply(_write(lambda: service.assign(db(), _case_or_404(number), g.actor, _string(payload, "organisation"),
@@ -452,6 +482,8 @@ def assign(number: str):
 
 @bp.post("/cases/<number>/transfer")
 @api_auth
+@guarded
+@case_in_scope
 def transfer(number: str):
     payload = _body()
     to = _string(payload, "to", required=True, limit=80)
@@ -461,6 +493,8 @@ def transfer(number: str):
 
 @bp.post("/cases/<number>/escalate")
 @api_auth
+@guarded
+@case_in_scope
 def escalate(number: str):
     payload = _body()
     return _reply(_write(lambda: service.escalate(db(), _case_or_404(number), g.actor, _string(payload, "reason"),
@@ -477,6 +511,8 @@ def _deliver(case: Case) -> None:
 
 @bp.post("/cases/<number>/resolve")
 @api_auth
+@guarded
+@case_in_scope
 def resolve(number: str):
     payload = _body()
 
@@ -496,6 +532,7 @@ def resolve(number: str):
 
 @bp.get("/handoffs")
 @api_auth
+@guarded
 def list_handoffs():
     """Conversations waiting for a person, longest first."""
     now = utcnow()
@@ -508,6 +545,8 @@ def list_handoffs():
 
 @bp.get("/cases/<number>/messages")
 @api_auth
+@guarded
+@case_in_scope
 def case_messages(number: str):
     """The case's transcript after message id `after` (the console polls it while talking to the citizen)."""
     case = _case_or_404(number)
@@ -537,6 +576,8 @@ def conversation_messages(channel: str, provider_user_id: str):
 
 @bp.post("/cases/<number>/accept")
 @api_auth
+@guarded
+@case_in_scope
 def accept(number: str):
     case = _write(lambda: handoffs.accept(db(), _case_or_404(number), g.actor).case)
     _deliver(case)
@@ -545,6 +586,8 @@ def accept(number: str):
 
 @bp.post("/cases/<number>/reply")
 @api_auth
+@guarded
+@case_in_scope
 def reply(number: str):
     payload = _body()
     text_ = _string(payload, "text", required=True, limit=handoffs.MAX_REPLY)
@@ -557,6 +600,8 @@ def reply(number: str):
 
 @bp.post("/cases/<number>/handback")
 @api_auth
+@guarded
+@case_in_scope
 def handback(number: str):
     payload = _body()
     case = _write(lambda: handoffs.hand_back(db(), _case_or_404(number), g.actor, note=_string(payload, "note")).case)
@@ -566,6 +611,8 @@ def handback(number: str):
 
 @bp.post("/cases/<number>/evaluate")
 @api_auth
+@guarded
+@case_in_scope
 def evaluate(number: str):
     payload = _body()
     return _reply(_write(lambda: service.evaluate(db(), _case_or_404(number), g.actor, payload.get("rating"),
@@ -574,6 +621,8 @@ def evaluate(number: str):
 
 @bp.post("/cases/<number>/close")
 @api_auth
+@guarded
+@case_in_scope
 def close(number: str):
     payload = _body()
     return _reply(_write(lambda: service.close(db(), _case_or_404(number), g.actor, _string(payload, "note"))))
@@ -581,6 +630,8 @@ def close(number: str):
 
 @bp.post("/cases/<number>/reopen")
 @api_auth
+@guarded
+@case_in_scope
 def reopen(number: str):
     payload = _body()
     return _reply(_write(lambda: service.reopen(db(), _case_or_404(number), g.actor, _string(payload, "reason"),
@@ -589,6 +640,8 @@ def reopen(number: str):
 
 @bp.post("/cases/<number>/warning-level")
 @api_auth
+@guarded
+@case_in_scope
 def warning_level(number: str):
     payload = _body()
     if "level" not in payload:
@@ -600,6 +653,8 @@ def warning_level(number: str):
 
 @bp.post("/cases/<number>/parties")
 @api_auth
+@guarded
+@case_in_scope
 def add_party(number: str):
     payload = _body()
     _write(lambda: service.add_party(
@@ -611,6 +666,8 @@ def add_party(number: str):
 
 @bp.post("/cases/<number>/documents")
 @api_auth
+@guarded
+@case_in_scope
 def add_document(number: str):
     payload = _body()
     _write(lambda: service.add_document(
@@ -621,6 +678,7 @@ def add_document(number: str):
 
 @bp.get("/groups/<int:group_id>")
 @api_auth
+@guarded
 def get_group(group_id: int):
     group = db().get(CaseGroup, group_id)
     if group is None:
@@ -630,11 +688,12 @@ def get_group(group_id: int):
     return jsonify({"id": group.id, "dispute_type": _named(group.dispute_type, DISPUTE_TYPES),
                     "respondent": group.respondent, "place": group.place, "head_count": group.head_count,
                     "warning_level": group.warning_level, "created_at": iso(group.created_at),
-                    "members": [case_summary(c, now) for c in reversed(members)]})
+                    "members": [_shown(case_summary(c, now)) for c in reversed(members)]})
 
 
 @bp.get("/organisations")
 @api_auth
+@guarded
 def organisations():
     rows: List[Organisation] = list(db().execute(select(Organisation).order_by(Organisation.id)).scalars())
     return jsonify({"items": [

@@ -1,4 +1,4 @@
-"""The mediator console: sign-in, the queue, one case's file, and the buttons that move a case along."""
+"""The console: sign-in and accounts, the mediator's queue, one case's file, and the buttons that move a case along."""
 from __future__ import annotations
 
 import functools
@@ -9,8 +9,9 @@ from typing import Callable
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from hotline.cases import service
-from hotline.cases.accounts import authenticate
+from hotline.cases import names, privacy, scope, service
+from hotline.cases.accounts import ROLE_NAMES, ROLES, AccountError, authenticate, change_password, create_user, \
+    list_users, update_user
 from hotline.cases.actors import person
 from hotline.cases.errors import CaseError
 from hotline.cases.lifecycle import (
@@ -34,9 +35,9 @@ from hotline.conversations import handoff as handoffs
 from hotline.timeutil import to_local
 from hotline.triage import DISPUTE_TYPES
 from hotline.web import db, settings
+from hotline.web.permissions import HOME, allowed, case_in_scope, guarded
 
 bp = Blueprint("console", __name__, url_prefix="/console")
-STAFF_ROLES = ("mediator", "operator", "admin")
 
 
 def csrf_token() -> str:
@@ -56,13 +57,27 @@ def login_required(view: Callable) -> Callable:
     def wrapped(*args, **kwargs):
         user_id = session.get("user_id")
         user = db().get(User, user_id) if user_id else None
-        if user is None or not user.active or user.role not in STAFF_ROLES:
+        if user is None or not user.active or user.role not in ROLES:
             session.pop("user_id", None)
-            return redirect(url_for("console.login", next=request.path))
+            return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
         g.user = user
-        return view(*args, **kwargs)
+        return guarded(view)(*args, **kwargs)
 
     return wrapped
+
+
+def safe_next(target: str) -> str:
+    """A local page to go back to after signing in: a path on this site, never another host."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target and "\n" not in target:
+        return target
+    return ""
+
+
+def _people():
+    """Usernames to display names, once per request (the audit trail and transcript name people)."""
+    if "people" not in g:
+        g.people = dict(db().execute(select(User.username, User.display_name)).all())
+    return g.people
 
 
 @bp.app_context_processor
@@ -84,6 +99,17 @@ def _helpers():
         "TRANSFER_DESTINATIONS": TRANSFER_DESTINATIONS,
         "is_overdue": service.is_overdue,
         "current_user": g.get("user"),
+        "ROLE_NAMES": ROLE_NAMES,
+        "route_name": names.route_name,
+        "signal_name": names.signal_name,
+        "CHANNEL_NAMES": names.CHANNEL_NAMES,
+        "LINE_NAMES": names.LINE_NAMES,
+        "INTENT_NAMES": names.INTENT_NAMES,
+        "ENTITY_NAMES": names.ENTITY_NAMES,
+        "name_of": names.name_of,
+        "entity_value": names.entity_value,
+        "actor_name": lambda label: names.actor_name(label, _people()),
+        "may": lambda endpoint: allowed(endpoint, g.user.role if g.get("user") else None),
     }
 
 
@@ -92,14 +118,85 @@ def login():
     if request.method == "POST":
         check_csrf()
         user = authenticate(db(), request.form.get("username", ""), request.form.get("password", ""))
-        if user is None or user.role not in STAFF_ROLES:
+        if user is None or user.role not in ROLES:
             flash("用户名或密码不正确。")
             return render_template("login.html"), 401
         session.clear()
         session["user_id"] = user.id
-        target = request.args.get("next", "")
-        return redirect(target if target.startswith("/console") else url_for("console.queue_page"))
+        target = safe_next(request.args.get("next", ""))
+        return redirect(target or url_for(HOME[user.role]))
     return render_template("login.html")
+
+
+@bp.get("/home")
+@login_required
+def home():
+    """Each role's own start page."""
+    return redirect(url_for(HOME[g.user.role]))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The signed-in person changes their own password."""
+    if request.method == "POST":
+        check_csrf()
+        try:
+            change_password(db(), g.user, request.form.get("current", ""), request.form.get("new", ""),
+                            request.form.get("repeat", ""))
+            db().commit()
+        except AccountError as error:
+            db().rollback()
+            flash(f"{error}。")
+            return render_template("account.html"), 422
+        flash("密码已修改，下次登录请使用新密码。")
+        return redirect(url_for("console.account")), 303
+    return render_template("account.html")
+
+
+@bp.get("/accounts")
+@login_required
+def accounts():
+    organisations = list(db().execute(select(Organisation).order_by(Organisation.id)).scalars())
+    return render_template("accounts.html", users=list_users(db()), roles=ROLES, organisations=organisations)
+
+
+@bp.post("/accounts")
+@login_required
+def account_create():
+    check_csrf()
+    form = request.form
+    try:
+        user = create_user(db(), form.get("username", ""), form.get("password", ""), form.get("role", ""),
+                           form.get("display_name", "").strip(), form.get("organisation") or None,
+                           is_lead=form.get("is_lead") == "on")
+        db().commit()
+    except AccountError as error:
+        db().rollback()
+        flash(f"未能创建账号：{error}。")
+        return redirect(url_for("console.accounts")), 303
+    flash(f"已创建账号 {user.username}（{ROLE_NAMES[user.role]}）。")
+    return redirect(url_for("console.accounts")), 303
+
+
+@bp.post("/accounts/<username>")
+@login_required
+def account_update(username: str):
+    check_csrf()
+    form = request.form
+    try:
+        update_user(db(), g.user, username, role=form.get("role") or None,
+                    active={"on": True, "off": False}.get(form.get("active", "")),
+                    organisation_code=form.get("organisation") if "organisation" in form else None,
+                    is_lead=(form.get("is_lead") == "on") if "lead_shown" in form else None,
+                    new_password=form.get("password") or None)
+        db().commit()
+    except AccountError as error:
+        db().rollback()
+        flash(f"未能修改账号：{error}。")
+        return redirect(url_for("console.accounts")), 303
+    flash(f"已更新账号 {username}。")
+    return redirect(url_for("console.accounts")), 303
 
 
 @bp.post("/logout")
@@ -123,21 +220,57 @@ def queue_page():
     if view == "mine" and org_id is None:
         flash("您的账号没有所属单位，显示全部待办。")
         view = "all"
+    return render_template("queue.html", view=view, views=QUEUE_VIEWS, **_queue_lists(view, org_id))
+
+
+def _queue_lists(view: str, org_id):
+    session_ = db()
+    actor = person(g.user)
+    where = scope.case_condition(session_, actor)
     now = utcnow()
     overdue_at = now if view == "overdue" else None
-    cases = queue(session_, 200, organisation_id=org_id, overdue_at=overdue_at)
-    total = service.queue_size(session_, organisation_id=org_id, overdue_at=overdue_at)
+    cases = queue(session_, 200, organisation_id=org_id, overdue_at=overdue_at, where=where)
+    total = service.queue_size(session_, organisation_id=org_id, overdue_at=overdue_at, where=where)
     mine = service.list_cases(session_, service.CaseFilters(status="in_progress", assignee=g.user.username),
                               limit=100, now=now)
-    waiting = handoffs.waiting(session_, limit=50)
-    return render_template("queue.html", cases=cases, total=total, mine=mine, now=now, view=view,
-                           views=QUEUE_VIEWS, count_cap=service.QUEUE_COUNT_CAP, waiting=waiting,
-                           reasons=handoffs.REASONS)
+    waiting = [h for h in handoffs.waiting(session_, limit=50) if scope.can_see(session_, actor, h.case)]
+    return dict(cases=cases, total=total, mine=mine, now=now, count_cap=service.QUEUE_COUNT_CAP, waiting=waiting,
+                reasons=handoffs.REASONS)
+
+
+@bp.get("/queue-fragment")
+@login_required
+def queue_fragment():
+    """The queue's lists alone, for the page's script to refresh them without a reload."""
+    view = request.args.get("view", "all")
+    view = view if view in QUEUE_VIEWS else "all"
+    org_id = g.user.organisation_id if view == "mine" else None
+    return render_template("queue_lists.html", view=view, **_queue_lists(view, org_id))
 
 
 @bp.get("/cases/<number>")
 @login_required
+@case_in_scope
 def case_page(number: str):
+    return _render_case(number, reveal=False)
+
+
+@bp.post("/cases/<number>/reveal")
+@login_required
+@case_in_scope
+def reveal(number: str):
+    """Show the phone and ID numbers once, and record who looked (个人信息保护法 Art. 51)."""
+    check_csrf()
+    actor = person(g.user)
+    if not privacy.may_see_pii(actor):
+        abort(403, description="您的账号不能查看群众的电话和身份证号码。")
+    privacy.record_view(db(), get_case(db(), number), actor, "工作台查看完整号码")
+    db().commit()
+    return _render_case(number, reveal=True)
+
+
+def _render_case(number: str, reveal: bool):
+    g.reveal = reveal
     try:
         case = service.load_for_file(db(), number)
     except CaseNotFound:
@@ -148,15 +281,32 @@ def case_page(number: str):
     can_talk = bool(case.sender_id) and case.channel in handoffs.CHAT_CHANNELS
     return render_template("case.html", case=case, now=utcnow(), to_local=to_local, members=members,
                            organisations=organisations, holder=case.assignee_id == g.user.id, handoff=handoff,
-                           can_talk=can_talk, reasons=handoffs.REASONS)
+                           can_talk=can_talk, reasons=handoffs.REASONS, reveal=reveal,
+                           may_reveal=privacy.may_see_pii(person(g.user)) and privacy.has_pii(case))
+
+
+@bp.app_template_filter("pii")
+def pii_filter(text):
+    """Phone and ID numbers masked unless this page was asked to show them (and the view recorded)."""
+    return text if g.get("reveal") else privacy.masked(text)
 
 
 def render_case_file(number: str) -> str:
-    """The printable case file (一案一卷): everything about the case on one page."""
+    """The printable case file (一案一卷): everything about the case on one page.
+
+    Roles that need the numbers get them, and the print is recorded as a view of them.
+    """
+    from hotline.web.permissions import acting
+
     try:
         case = service.load_for_file(db(), number)
     except CaseNotFound:
         abort(404, description="没有这个案件编号。")
+    actor = acting()
+    if privacy.may_see_pii(actor) and privacy.has_pii(case):
+        privacy.record_view(db(), case, actor, "打印案卷")
+        db().commit()
+        g.reveal = True
     return render_template("case_file.html", case=case, now=utcnow(), members=service.group_members(db(), case),
                            subsidy=DIFFICULTY_SUBSIDY.get(case.difficulty) if case.difficulty else None,
                            printed_at=utcnow())
@@ -164,6 +314,7 @@ def render_case_file(number: str) -> str:
 
 @bp.get("/cases/<number>/file")
 @login_required
+@case_in_scope
 def case_file(number: str):
     return render_case_file(number)
 
@@ -199,8 +350,16 @@ def _act(number: str, operation: Callable[[Case], object], done: str):
 
 @bp.post("/cases/<number>/claim")
 @login_required
+@case_in_scope
 def claim(number: str):
-    return _act(number, lambda case: service.claim(db(), case.number, person(g.user)), "已认领，案件由您承办。")
+    def operation(case: Case) -> None:
+        actor = person(g.user)
+        if case.status == "reported":
+            # The six-step loop: a report is checked (核实立案) before anyone handles it.
+            service.register(db(), case, actor, note="认领时核实立案")
+        service.claim(db(), case.number, actor)
+
+    return _act(number, operation, "已认领（认领时核实立案），案件由您承办。")
 
 
 @bp.post("/claim-next")
@@ -222,8 +381,29 @@ def claim_next():
     return redirect(url_for("console.case_page", number=case.number)), 303
 
 
+@bp.post("/cases/<number>/register")
+@login_required
+@case_in_scope
+def register(number: str):
+    """核实立案: the mediator checked the report and it stands."""
+    note = request.form.get("note", "").strip() or None
+    return _act(number, lambda case: service.register(db(), case, person(g.user), note), "已核实立案。")
+
+
+@bp.post("/cases/<number>/assign")
+@login_required
+@case_in_scope
+def assign(number: str):
+    """分流交办: to the organisation named, or the one its route, tier and place point to."""
+    code = request.form.get("organisation", "").strip() or None
+    note = request.form.get("note", "").strip() or None
+    return _act(number, lambda case: service.assign(db(), case, person(g.user), code, note,
+                                                    deadline_hours=settings().deadline_hours), "已分流交办。")
+
+
 @bp.post("/cases/<number>/release")
 @login_required
+@case_in_scope
 def release(number: str):
     note = request.form.get("note", "").strip() or None
     return _act(number, lambda case: service.release(db(), case, person(g.user), note), "已退回待办队列。")
@@ -231,6 +411,7 @@ def release(number: str):
 
 @bp.post("/cases/<number>/escalate")
 @login_required
+@case_in_scope
 def escalate(number: str):
     reason = request.form.get("reason", "")
     return _act(number, lambda case: service.escalate(db(), case, person(g.user), reason,
@@ -240,6 +421,7 @@ def escalate(number: str):
 
 @bp.post("/cases/<number>/transfer")
 @login_required
+@case_in_scope
 def transfer(number: str):
     to, reason = request.form.get("to", ""), request.form.get("reason", "")
     return _act(number, lambda case: service.transfer(db(), case, person(g.user), to, reason,
@@ -248,6 +430,7 @@ def transfer(number: str):
 
 @bp.post("/cases/<number>/resolve")
 @login_required
+@case_in_scope
 def resolve(number: str):
     form = request.form
 
@@ -262,6 +445,7 @@ def resolve(number: str):
 
 @bp.post("/cases/<number>/accept")
 @login_required
+@case_in_scope
 def accept(number: str):
     return _act(number, lambda case: handoffs.accept(db(), case, person(g.user)),
                 "已接入对话：机器人已暂停，您的回复会发到群众原来的对话里。")
@@ -269,6 +453,7 @@ def accept(number: str):
 
 @bp.post("/cases/<number>/reply")
 @login_required
+@case_in_scope
 def reply(number: str):
     text = request.form.get("text", "")
     if request.headers.get("X-Requested-With") == "fetch":
@@ -294,6 +479,7 @@ def reply(number: str):
 
 @bp.post("/cases/<number>/handback")
 @login_required
+@case_in_scope
 def handback(number: str):
     note = request.form.get("note", "").strip() or None
     return _act(number, lambda case: handoffs.hand_back(db(), case, person(g.user), note=note),
@@ -302,6 +488,7 @@ def handback(number: str):
 
 @bp.get("/cases/<number>/conversation")
 @login_required
+@case_in_scope
 def conversation(number: str):
     """New transcript lines after `after` and the hand-off state, for the case page's live view."""
     try:
@@ -323,8 +510,46 @@ def conversation(number: str):
 
 @bp.post("/cases/<number>/warning")
 @login_required
+@case_in_scope
 def warning(number: str):
     level = request.form.get("level") or None
     reason = request.form.get("reason", "")
     return _act(number, lambda case: service.set_warning_level(db(), case, person(g.user), level, reason),
                 "预警等级已调整。")
+
+
+ERROR_PAGES = {
+    400: ("请求无法处理", "页面已过期或填写的内容不完整，请返回上一页刷新后重试。"),
+    403: ("没有权限", "您的账号没有使用这个功能的权限。如需开通，请联系管理员。"),
+    404: ("页面不存在", "没有找到您要的页面或案件，可能编号有误，或它不在您的办理范围内。"),
+    405: ("请求方式不对", "这个页面不支持这样打开，请从工作台的按钮进入。"),
+    413: ("内容太长", "提交的内容太长，请删减后重试。"),
+    500: ("系统出错了", "服务器内部错误，刚才的操作没有保存，请稍后重试；如果反复出现，请联系管理员。"),
+}
+API_ERROR_MESSAGES = {404: "没有这个接口。", 405: "这个接口不支持该请求方法。", 413: "请求体太大。",
+                      500: "服务器内部错误，操作没有保存，请稍后重试。"}
+
+
+def register_error_pages(app) -> None:
+    """Chinese error pages in the console's style; under /api/ the same errors answer in JSON."""
+    from werkzeug.exceptions import HTTPException
+
+    from hotline.web.errors import json_error
+
+    def page(error):
+        status = error.code if isinstance(error, HTTPException) and error.code else 500
+        if request.path.startswith("/api/"):
+            return json_error(status, {404: "not_found", 405: "method_not_allowed"}.get(status, "error"),
+                              API_ERROR_MESSAGES.get(status, getattr(error, "description", "") or "请求无法处理。"))
+        if "user" not in g and session.get("user_id"):
+            user = db().get(User, session["user_id"])
+            if user is not None and user.active:
+                g.user = user
+        title, message = ERROR_PAGES.get(status, ERROR_PAGES[500])
+        described = getattr(error, "description", None)
+        if status in (400, 403, 404) and described and not described.startswith(("The ", "You ")):
+            message = described  # our own Chinese reason (abort(..., description="..."))
+        return render_template("error.html", title=title, message=message), status
+
+    for status in ERROR_PAGES:
+        app.register_error_handler(status, page)

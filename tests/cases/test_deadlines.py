@@ -24,7 +24,9 @@ def test_overdue_case_goes_one_tier_up_with_a_fresh_deadline(orgs, people, make_
         held = make_case(session, "邻居家的树根把我家院墙顶裂了", "neighbor", location="石桥镇李家村").number
         waiting = make_case(session, "楼上噪音", "neighbor", location="阳光花园小区").number
         fresh = make_case(session, "楼上漏水", "neighbor", location="阳光花园小区", now=LATER).number
-        service.claim(session, held, session.get(User, people["zhang"]))
+        zhang = session.get(User, people["zhang"])
+        zhang.organisation_id = service.get_case(session, held).organisation_id  # a mediator claims in their own room
+        service.claim(session, held, zhang)
     result = run_deadlines(orgs, now=LATER)
     assert result.ran and sorted(result.escalated) == sorted([held, waiting]) and not result.flagged
     with orgs() as session:

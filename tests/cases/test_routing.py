@@ -58,7 +58,9 @@ def test_committee_escalates_to_the_county_centre(orgs, people, make_case):
     with orgs.begin() as session:
         case = make_case(session, "出车祸对方不肯赔", "traffic", location="河口镇")
         assert case.organisation.code == "traffic-committee"
-        case = service.escalate(session, case, session.get(User, people["zhang"]), "保险公司拒绝参与")
+        zhang = session.get(User, people["zhang"])
+        zhang.organisation_id = case.organisation_id  # the committee's own mediator escalates
+        case = service.escalate(session, case, zhang, "保险公司拒绝参与")
         assert (case.organisation.code, case.tier) == ("county-centre", "city")
 
 

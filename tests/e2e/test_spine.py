@@ -102,7 +102,8 @@ def test_wage_arrears_report_becomes_a_case_in_the_console(stack):
     assert number in queue_page and "劳动争议" in queue_page and "黄色预警" in queue_page
     case_page = console.get(f"{stack.web_url}/console/cases/{number}", timeout=10).text
     assert "老板拖欠我们三个月工资了，一共三万多" in case_page  # transcript
-    assert "labor" in case_page and "城关镇幸福村" in case_page  # triage record and place
+    # The triage record and the place, in Chinese only: no raw codes on a page people read.
+    assert "劳动争议（置信度" in case_page and "城关镇幸福村" in case_page
     assert "办理期限" in case_page
 
 

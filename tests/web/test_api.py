@@ -227,9 +227,17 @@ def test_claim_next_gives_each_claimer_a_different_case(app, tokens, make_case):
     assert empty.status_code == 404 and empty.get_json()["error"]["code"] == "queue_empty"
 
 
-def test_a_system_token_cannot_claim(client, tokens, make_case):
+def test_a_system_token_cannot_claim(client, tokens, sessions, make_case):
+    from hotline.cases.tokens import create_token
+
     number = make_case("楼上噪音")
+    # The platform's token has the operator role, which never claims (hotline/web/permissions.py) ...
     response = client.post(f"/api/cases/{number}/claim", headers=tokens["system"])
+    assert response.status_code == 403 and "权限" in response.get_json()["error"]["message"]
+    # ... and a system token with the mediator role is refused too: claiming needs a person.
+    with sessions.begin() as session:
+        _, secret = create_token(session, "mediation-system", role="mediator")
+    response = client.post(f"/api/cases/{number}/claim", headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 403 and "本人" in response.get_json()["error"]["message"]
 
 

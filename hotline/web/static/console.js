@@ -1,4 +1,30 @@
-/* Case page: shows the citizen's new messages as they arrive and sends replies without reloading. */
+/* Console pages: the queue refreshes itself; the case page shows new messages and sends replies without reloading. */
+(function () {
+  'use strict';
+  var lists = document.getElementById('queue-lists');
+  if (!lists) { return; }
+  var REFRESH_MS = 15000;
+  var note = document.getElementById('queue-updated');
+
+  function refresh() {
+    if (document.hidden) { setTimeout(refresh, REFRESH_MS); return; }
+    fetch(lists.getAttribute('data-refresh'), { credentials: 'same-origin', headers: { 'X-Requested-With': 'fetch' } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (html === null) { note.textContent = '自动刷新失败，稍后重试'; return; }
+        if (!lists.contains(document.activeElement) || document.activeElement === document.body) {
+          lists.innerHTML = html;  // our own server-rendered, escaped fragment
+        }
+        var now = new Date();
+        note.textContent = '已自动刷新 ' + String(now.getHours()).padStart(2, '0') + ':' +
+          String(now.getMinutes()).padStart(2, '0') + ':' + String(now.getSeconds()).padStart(2, '0');
+      })
+      .catch(function () { note.textContent = '网络异常，自动刷新暂停，稍后重试'; })
+      .then(function () { setTimeout(refresh, REFRESH_MS); });
+  }
+  setTimeout(refresh, REFRESH_MS);
+}());
+
 (function () {
   'use strict';
   var section = document.getElementById('conversation');
