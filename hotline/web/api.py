@@ -559,6 +559,7 @@ def case_messages(number: str):
 
 @bp.get("/conversations/<channel>/<path:provider_user_id>/messages")
 @api_auth
+@guarded
 def conversation_messages(channel: str, provider_user_id: str):
     """One channel conversation's stored inbound and outbound messages, in order, with provider ids and states."""
     from hotline.conversations import inbox

@@ -18,6 +18,7 @@ from flask import abort, g, request
 from hotline.cases.accounts import ROLES
 from hotline.cases.actors import PERMISSIONS
 from hotline.cases.privacy import PII_ROLES
+from hotline.legal.review import REVIEWER_ROLES
 from hotline.web.errors import json_error
 
 ANONYMOUS = "anonymous"
@@ -38,8 +39,17 @@ RULES: Dict[str, FrozenSet[str]] = {
     "index": PUBLIC,
     # The citizen's side.
     "chat.page": PUBLIC,
-    "chat.send_message": PUBLIC,
-    "chat.poll_messages": PUBLIC,
+    "webchat.send_message": PUBLIC,
+    "webchat.poll_messages": PUBLIC,
+    # Channel webhooks: public, each request verified by its provider's signature (integrations/).
+    "wechat.verify_server": PUBLIC,
+    "wechat.receive": PUBLIC,
+    "twilio_sms.inbound": PUBLIC,
+    "twilio_sms.status": PUBLIC,
+    "twilio_voice.incoming": PUBLIC,
+    "twilio_voice.gathered": PUBLIC,
+    "twilio_voice.silence": PUBLIC,
+    "twilio_voice.callback": PUBLIC,
     # The console: signing in and one's own account.
     "console.login": PUBLIC,
     "console.logout": PUBLIC,
@@ -67,6 +77,10 @@ RULES: Dict[str, FrozenSet[str]] = {
     "console.accept": MEDIATING,
     "console.reply": MEDIATING,
     "console.handback": MEDIATING,
+    # The legal answers' review: a 12348 lawyer or an admin.
+    "review.entries_page": frozenset(REVIEWER_ROLES),
+    "review.entry_page": frozenset(REVIEWER_ROLES),
+    "review.review_entry": frozenset(REVIEWER_ROLES),
     # The hotline seats (12345 / 110 operators, 12348 lawyers).
     "operator.seat": SEATS,
     "operator.triage": SEATS,
@@ -90,6 +104,8 @@ RULES: Dict[str, FrozenSet[str]] = {
     "api.case_file": STAFF,
     "api.case_messages": MEDIATING | SEATS,
     "api.list_handoffs": MEDIATING | {"operator"},
+    # Any channel's conversation; a mediator only one of a case they hold (checked by the inbox).
+    "api.conversation_messages": MEDIATING | {"operator"},
     "api.get_group": STAFF,
     "api.organisations": STAFF,
     "api.create_case": may_do("open"),

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from hotline.web import db
 from hotline.web.console import check_csrf, login_required
+from hotline.web.permissions import guarded
 
 bp = Blueprint("review", __name__, url_prefix="/console/legal")
 STATE_NAMES = {"approved": "已审核", "returned": "已退回", "pending": "待审核"}
@@ -20,19 +21,12 @@ def _entries():
     return {entry.id: entry for entry in load_faq()}
 
 
-def _reviewer_only() -> None:
-    from hotline.legal.review import REVIEWER_ROLES
-
-    if g.user.role not in REVIEWER_ROLES:
-        abort(403, description="只有管理员或12348律师账号可以审核法律答案。")
-
-
 @bp.get("")
 @login_required
+@guarded
 def entries_page():
     from hotline.legal.review import counts, states
 
-    _reviewer_only()
     shown = request.args.get("state") if request.args.get("state") in STATE_NAMES else None
     entries = _entries()
     found = states(db(), entries.values())
@@ -42,11 +36,11 @@ def entries_page():
 
 @bp.get("/<entry_id>")
 @login_required
+@guarded
 def entry_page(entry_id: str):
     from hotline.legal import format_answer
     from hotline.legal.review import law_versions, state_of
 
-    _reviewer_only()
     entry = _entries().get(entry_id)
     if entry is None:
         abort(404, description="没有这个法律问答条目。")
@@ -58,10 +52,10 @@ def entry_page(entry_id: str):
 
 @bp.post("/<entry_id>")
 @login_required
+@guarded
 def review_entry(entry_id: str):
     from hotline.legal.review import ReviewError, approve, send_back
 
-    _reviewer_only()
     check_csrf()
     entry = _entries().get(entry_id)
     if entry is None:
