@@ -22,6 +22,10 @@ class Settings:
     # How long a citizen waits for a person before the bot says so and offers a call-back
     # (GB/T 33358-2016: online messages answered within 3 minutes).
     handoff_wait_seconds: float = 180.0
+    # Shared store for rate limits across web workers (memory of one process when unset).
+    redis_url: Optional[str] = None
+    # Session cookies only over HTTPS; COOKIE_SECURE=0 for plain local HTTP (make run on 127.0.0.1).
+    cookie_secure: bool = True
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -39,4 +43,6 @@ class Settings:
             deadline_hours=hours,
             rasa_timeout_seconds=float(env.get("RASA_TIMEOUT_SECONDS", 30)),
             handoff_wait_seconds=float(env.get("HANDOFF_WAIT_SECONDS", 180)),
+            redis_url=env.get("REDIS_URL") or None,
+            cookie_secure=env.get("COOKIE_SECURE", "1").strip().lower() not in ("0", "false", "no", "off"),
         )

@@ -45,6 +45,7 @@ class Stack:
             "RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
             "SANIC_HOST": "127.0.0.1",
+            "COOKIE_SECURE": "0",  # the tests speak plain HTTP on loopback
             **(extra_env or {}),
         }
         if "REDIS_URL" not in (extra_env or {}):

@@ -39,7 +39,7 @@ from hotline.triage import DISPUTE_TYPES, build_record
 from hotline.triage.taxonomy import INTENTS, LINES
 from hotline.web import db, settings
 from hotline.web.auth import api_auth
-from hotline.web.errors import json_error
+from hotline.web.errors import HTTP_MESSAGES, json_error
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -224,9 +224,8 @@ def _case_error(error: Exception):
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
-    messages = {404: "没有这个接口。", 405: "这个接口不支持该请求方法。", 413: "请求体太大。"}
     return json_error(error.code or 500, error.name.lower().replace(" ", "_"),
-                      messages.get(error.code, error.description or "请求无法处理。"))
+                      HTTP_MESSAGES.get(error.code, error.description or "请求无法处理。"))
 
 
 @bp.errorhandler(Exception)

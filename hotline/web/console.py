@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import functools
-import hmac
-import secrets
 from typing import Callable
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from hotline.cases import service
@@ -28,36 +27,27 @@ from hotline.cases.lifecycle import (
     WARNING_NAMES,
     TransitionError,
 )
-from hotline.cases.models import Case, CaseMessage, Organisation, User, utcnow
+from hotline.cases.models import Case, CaseMessage, Organisation, utcnow
 from hotline.cases.service import CaseNotFound, get_case, queue
 from hotline.conversations import handoff as handoffs
 from hotline.timeutil import to_local
 from hotline.triage import DISPUTE_TYPES
 from hotline.web import db, settings
+from hotline.web.auth import STAFF_ROLES
+from hotline.web.security import current_staff, sign_in, sign_out
 
 bp = Blueprint("console", __name__, url_prefix="/console")
-STAFF_ROLES = ("mediator", "operator", "admin")
-
-
-def csrf_token() -> str:
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
 
 
 def check_csrf() -> None:
-    sent = request.form.get("csrf", "")
-    if not hmac.compare_digest(sent, session.get("csrf", "")):
-        abort(400, description="页面已过期，请刷新后重试。")
+    """Kept for the views that call it: CSRFProtect (hotline.web.security) checks every console POST first."""
 
 
 def login_required(view: Callable) -> Callable:
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        user_id = session.get("user_id")
-        user = db().get(User, user_id) if user_id else None
-        if user is None or not user.active or user.role not in STAFF_ROLES:
-            session.pop("user_id", None)
+        user = current_staff()
+        if user is None:
             return redirect(url_for("console.login", next=request.path))
         g.user = user
         return view(*args, **kwargs)
@@ -68,7 +58,7 @@ def login_required(view: Callable) -> Callable:
 @bp.app_context_processor
 def _helpers():
     return {
-        "csrf_token": csrf_token,
+        "csrf_token": generate_csrf,
         "STATUS_NAMES": STATUS_NAMES,
         "WARNING_NAMES": WARNING_NAMES,
         "DISPUTE_TYPES": DISPUTE_TYPES,
@@ -90,13 +80,11 @@ def _helpers():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
-        check_csrf()
-        user = authenticate(db(), request.form.get("username", ""), request.form.get("password", ""))
+        user = authenticate(db(), request.form.get("username", "")[:64], request.form.get("password", "")[:256])
         if user is None or user.role not in STAFF_ROLES:
             flash("用户名或密码不正确。")
             return render_template("login.html"), 401
-        session.clear()
-        session["user_id"] = user.id
+        sign_in(user)
         target = request.args.get("next", "")
         return redirect(target if target.startswith("/console") else url_for("console.queue_page"))
     return render_template("login.html")
@@ -104,8 +92,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    check_csrf()
-    session.clear()
+    sign_out()
     return redirect(url_for("console.login"))
 
 
