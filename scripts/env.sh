@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 touch .env
 chmod 600 .env
-for name in RASA_TOKEN SECRET_KEY; do
+for name in RASA_TOKEN SECRET_KEY ACTIONS_SECRET; do
   if [ -z "${!name:-}" ] && ! grep -q "^$name=" .env; then
     echo "$name=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))' 2>/dev/null || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> .env
   fi
