@@ -37,6 +37,10 @@ class SecretCheck:
     def attach_sanic_app_extensions(self, app) -> None:  # noqa: ANN001 - a Sanic app
         from sanic import response
 
+        from hotline.privacy import mask_logs
+
+        mask_logs()  # Rasa SDK has configured logging by now: no citizen's number in clear in its lines
+
         @app.middleware("request")
         async def _check_secret(request):  # noqa: ANN001, ANN202
             if not authorised(request.path, request.headers.get(SECRET_HEADER), self.secret):
