@@ -35,8 +35,9 @@ env: ## write RASA_TOKEN and SECRET_KEY into .env when unset
 run: setup train db env ## start Rasa (5005), actions (5055) and the web service (8000)
 	@scripts/run.sh
 
-test: setup train ## run the whole test suite
+test: setup train ## run the whole test suite (starts throwaway PostgreSQL and Redis when none run)
 	@scripts/ensure-chromium.sh
+	@scripts/ensure-services.sh
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 fuzz: setup ## 10,000 generated requests against every API route (hypothesis): no 5xx, nothing half-written
