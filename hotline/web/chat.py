@@ -26,6 +26,7 @@ bp = Blueprint("chat", __name__)
 CHANNEL = "webchat"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 MAX_TEXT = 2000
+MAX_SEQ = 2**63 - 1
 # A delivery still marked "processing" after this long died with its worker.
 STALE_AFTER = dt.timedelta(seconds=90)
 # Button payloads the bot offers ("/affirm"). Any other text starting with "/" would set an intent
@@ -170,6 +171,8 @@ def poll_messages():
         after = max(0, int(request.args.get("after", "0")))
     except ValueError:
         return json_error(400, "invalid_after", "参数 after 应为整数。")
+    if after > MAX_SEQ:  # beyond any row id: the database would overflow on it
+        return json_error(400, "invalid_after", "参数 after 太大。")
     session = db()
     rows = outbox.feed(session, CHANNEL, sender_id, after)
     session.commit()

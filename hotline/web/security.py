@@ -208,6 +208,12 @@ def _too_large(_error: HTTPException):
     return error_answer(413, "body_too_large", HTTP_MESSAGES[413])
 
 
+def _internal(error):
+    """Whatever failed outside the API's own handlers: logged, and a sentence a citizen can act on."""
+    logger.error("%s %s failed: %s", request.method, request.path, getattr(error, "original_exception", error))
+    return error_answer(500, "internal_error", "服务器出了点问题，请稍后再试。如遇打架、持刀威胁等紧急危险，请立即拨打110。")
+
+
 def _csrf_failed(_error: CSRFError):
     if request.blueprint == "api":
         return json_error(403, "csrf_failed", "页面已过期，请刷新后重试（缺少或错误的 X-CSRF-Token）。")
@@ -286,4 +292,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_failed)
     app.register_error_handler(413, _too_large)
     app.register_error_handler(429, _too_many)
+    app.register_error_handler(500, _internal)
 

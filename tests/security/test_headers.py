@@ -46,3 +46,22 @@ def test_no_template_has_inline_script_or_event_handlers():
             assert "src=" in tag, f"{template.name}: inline <script> is blocked by the CSP; use a static file"
         assert not re.search(r"\son[a-z]+\s*=", text), f"{template.name}: inline event handler"
         assert "javascript:" not in text, template.name
+
+
+def test_an_unexpected_failure_answers_in_chinese_with_the_way_to_110(db_url):
+    from tests.security.conftest import build_app
+
+    app = build_app(db_url)
+
+    def broken():
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/chat/api/broken", "broken", broken)
+    app.add_url_rule("/broken", "broken_page", broken)
+    client = app.test_client()
+    answer = client.get("/chat/api/broken")
+    assert answer.status_code == 500 and "110" in answer.get_json()["error"]["message"]
+    page = client.get("/broken")
+    assert page.status_code == 500 and "110" in page.get_data(as_text=True)
+    assert page.headers["Content-Security-Policy"]
+    app.extensions["hotline.engine"].dispose()
