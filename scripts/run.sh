@@ -20,7 +20,7 @@ wait_ready() {
   action server:     http://127.0.0.1:$ACTIONS_PORT/health
   deadline job:      every 5 minutes (overdue cases escalate one tier up)
   hand-off job:      every 10 s (nobody picked a waiting citizen up within HANDOFF_WAIT_SECONDS: tell them, offer a call-back)
-  retention job:     daily (hotline purge --older-than \${RETENTION_DAYS:-730}: personal data past its keeping period)
+  retention job:     daily (hotline purge: personal data past RETENTION_DAYS, 730 unless set in .env)
   Ctrl-C stops them all.
 
 MSG
