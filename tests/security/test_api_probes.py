@@ -6,6 +6,12 @@ from sqlalchemy import func, select
 
 from hotline.cases.models import Case, CaseEvent
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request):
+    """Both databases: each overflows and casts differently."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
 TRIAGE = {"text": "楼上噪音", "intent": {"name": "report_dispute", "confidence": 0.9},
           "dispute_type": {"code": "neighbor", "confidence": 0.9}, "warning_level": None,
           "route": {"to": "mediation:community", "reason": "邻里纠纷"}}
