@@ -281,7 +281,8 @@ def configure(app: Flask, settings: Settings) -> None:
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
-    login_manager.init_app(app)
+    # Templates keep the console's own `current_user` (the User, or None): no anonymous object that reads as true.
+    login_manager.init_app(app, add_context_processor=False)
     login_manager.anonymous_user = _Anonymous
     login_manager.user_loader(_load)
     app.before_request(_check_body)

@@ -119,3 +119,10 @@ def test_a_deactivated_person_is_signed_out_at_once(client, sessions, tokens):
     with sessions.begin() as session:
         session.execute(update(User).where(User.username == "zhang").values(active=False))
     assert client.get("/console").status_code == 302
+
+
+def test_the_login_page_shows_no_signed_in_header_to_a_stranger(client):
+    page = client.get("/console/login").get_data(as_text=True)
+    # An anonymous user must not read as signed in: the header's logout button would be the page's first submit.
+    assert "/console/logout" not in page and 'name="csrf-token"' not in page
+    assert page.count('type="submit"') == 1
