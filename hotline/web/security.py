@@ -6,6 +6,7 @@ signed in (`sign_in`, `sign_out`, `current_staff`).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -71,8 +72,6 @@ def caller_key() -> str:
     """An API caller: its token, else its console session, else its address."""
     header = request.headers.get("Authorization", "")
     if header:
-        import hashlib
-
         return "token:" + hashlib.sha256(header.encode("utf-8")).hexdigest()[:32]
     if _current_login.is_authenticated:
         return f"user:{_current_login.user_id}"
