@@ -1,4 +1,4 @@
-"""Every request body and query of the JSON API, declared once (pydantic 1.x): validated here, documented from here.
+"""Every request body and answer of the JSON API, declared once (pydantic 1.x): validated here, documented from here.
 
 Codes (outcomes, party roles...) are typed and listed here; whether a code
 fits the case is still the service's word (hotline.cases.service), with its
@@ -10,7 +10,16 @@ from typing import Any, Dict, List, Literal, Optional, Type, TypeVar
 
 from pydantic import BaseModel, Extra, Field, StrictBool, StrictStr, ValidationError, conint, validator
 
-from hotline.cases.lifecycle import DIFFICULTIES, DOCUMENT_KINDS, NEXT_PATHS, OUTCOMES, PARTY_ROLES, TRANSFER_DESTINATIONS
+from hotline.cases.lifecycle import (
+    DIFFICULTIES,
+    DOCUMENT_KINDS,
+    NEXT_PATHS,
+    OUTCOMES,
+    PARTY_ROLES,
+    STATUS_NAMES,
+    TIERS,
+    TRANSFER_DESTINATIONS,
+)
 from hotline.triage import DISPUTE_TYPES
 from hotline.triage.taxonomy import INTENTS, LINES
 
@@ -42,6 +51,8 @@ def _nullable(schema: Dict[str, Any], model: Type[BaseModel]) -> None:
                 prop["enum"] = [*prop["enum"], None]
         elif "allOf" in prop:
             prop["anyOf"] = [*prop.pop("allOf"), {"type": "null"}]
+        elif "$ref" in prop:
+            prop["anyOf"] = [{"$ref": prop.pop("$ref")}, {"type": "null"}]
 
 
 class Strict(BaseModel):
@@ -203,6 +214,223 @@ REQUEST_MODELS: List[Type[BaseModel]] = [NewCase, Note, Reason, Assign, Transfer
                                          Party, Document, ClaimNext, Reply, Empty]
 
 
+# --- answers (documented from here; tests check every answer against them) -----------
+
+DATETIME = dict(format="date-time", description="UTC, ISO 8601 with Z")
+Status = Literal[tuple(STATUS_NAMES)]  # type: ignore[valid-type]
+Tier = Optional[Literal[tuple(TIERS)]]  # type: ignore[valid-type]
+
+
+class CodeName(Strict):
+    code: StrictStr
+    name: StrictStr
+
+
+class PersonRef(Strict):
+    username: StrictStr
+    display_name: StrictStr
+
+
+class CaseRoute(Strict):
+    to: Optional[StrictStr] = Field(...)
+    reason: Optional[StrictStr] = Field(...)
+
+
+class GroupMember(Strict):
+    number: StrictStr
+    status: StrictStr
+    warning_level: Level = Field(...)
+    people_count: Optional[int] = Field(...)
+    location: Optional[StrictStr] = Field(...)
+    respondent: Optional[StrictStr] = Field(...)
+
+
+class GroupRef(Strict):
+    id: int
+    head_count: int
+    warning_level: Level = Field(...)
+    members: List[GroupMember] = Field(None, description="in a case's detail: the other cases of the group")
+
+
+class CaseSummary(Strict):
+    number: StrictStr = Field(..., description="案件编号, e.g. JF20261122000001")
+    status: Status
+    status_name: StrictStr
+    warning_level: Level = Field(..., description="orange > red > yellow; null: none")
+    warning_name: StrictStr
+    dispute_type: Optional[CodeName] = Field(...)
+    description: StrictStr
+    location: Optional[StrictStr] = Field(...)
+    line: Optional[StrictStr] = Field(...)
+    channel: StrictStr
+    urgency: Literal["emergency", "general", "complex"]
+    urgency_name: StrictStr
+    deadline_at: StrictStr = Field(..., **DATETIME)
+    overdue: bool = Field(..., description="still open and past its deadline")
+    escalations: int = Field(..., ge=0)
+    route: CaseRoute
+    tier: Tier = Field(...)
+    tier_name: Optional[StrictStr] = Field(...)
+    committee: Optional[StrictStr] = Field(...)
+    organisation: Optional[CodeName] = Field(...)
+    assignee: Optional[PersonRef] = Field(...)
+    respondent: Optional[StrictStr] = Field(...)
+    people_count: Optional[int] = Field(...)
+    group: Optional[GroupRef] = Field(...)
+    transferred_to: Optional[StrictStr] = Field(...)
+    outcome: Optional[CodeName] = Field(...)
+    difficulty: Optional[CodeName] = Field(...)
+    next_path: Optional[CodeName] = Field(...)
+    created_at: StrictStr = Field(..., **DATETIME)
+    updated_at: StrictStr = Field(..., **DATETIME)
+
+
+class Message(Strict):
+    id: int
+    sender: Sender
+    author: Optional[StrictStr] = Field(..., description="the person who wrote it (user:zhang)")
+    text: StrictStr
+    at: StrictStr = Field(..., **DATETIME)
+
+
+class Handoff(Strict):
+    status: Literal["waiting", "active", "ended", "timed_out"]
+    reason: Literal["request_human", "fallback", "warning", "mediator"]
+    reason_name: StrictStr
+    channel: StrictStr
+    requested_at: StrictStr = Field(..., **DATETIME)
+    accepted_at: Optional[StrictStr] = Field(..., **DATETIME)
+    accepted_by: Optional[PersonRef] = Field(...)
+    ended_at: Optional[StrictStr] = Field(..., **DATETIME)
+
+
+class CaseEventOut(Strict):
+    at: StrictStr = Field(..., **DATETIME)
+    actor: StrictStr
+    action: StrictStr
+    action_name: StrictStr
+    from_status: Optional[StrictStr] = Field(...)
+    to_status: Optional[StrictStr] = Field(...)
+    note: Optional[StrictStr] = Field(...)
+    detail: Optional[Dict[str, Any]] = Field(...)
+
+
+class PartyOut(Strict):
+    role: Literal[tuple(PARTY_ROLES)]  # type: ignore[valid-type]
+    role_name: StrictStr
+    name: StrictStr
+    phone: Optional[StrictStr] = Field(...)
+
+
+class DocumentOut(Strict):
+    kind: Literal[tuple(DOCUMENT_KINDS)]  # type: ignore[valid-type]
+    kind_name: StrictStr
+    title: StrictStr
+    body: StrictStr
+    created_by: StrictStr
+    created_at: StrictStr = Field(..., **DATETIME)
+
+
+class CaseDetail(CaseSummary):
+    triage: Dict[str, Any] = Field(..., description="the triage record")
+    risk_signals: List[StrictStr]
+    pii_consent: bool
+    contact_phone: Optional[StrictStr] = Field(...)
+    agreement: Optional[StrictStr] = Field(...)
+    subsidy_yuan: Optional[int] = Field(...)
+    rating: Optional[int] = Field(...)
+    evaluation: Optional[StrictStr] = Field(...)
+    citizen_rating: Optional[int] = Field(..., description="the citizen's own 1-5 rating, asked after resolution")
+    citizen_comment: Optional[StrictStr] = Field(...)
+    rated_at: Optional[StrictStr] = Field(..., **DATETIME)
+    callback_requested_at: Optional[StrictStr] = Field(..., **DATETIME)
+    handoff: Optional[Handoff] = Field(..., description="the latest hand-off to a person")
+    resolved_at: Optional[StrictStr] = Field(..., **DATETIME)
+    closed_at: Optional[StrictStr] = Field(..., **DATETIME)
+    messages: List[Message]
+    events: List[CaseEventOut] = Field(..., description="the append-only audit trail")
+    parties: List[PartyOut]
+    documents: List[DocumentOut]
+    allowed_transitions: List[StrictStr]
+
+
+class Messages(Strict):
+    messages: List[Message]
+    handoff: Optional[Handoff] = Field(...)
+
+
+class WaitingHandoff(Strict):
+    case: CaseSummary
+    handoff: Handoff
+    waited_seconds: int
+
+
+class Handoffs(Strict):
+    items: List[WaitingHandoff]
+
+
+class Queue(Strict):
+    total: int = Field(..., description="cases waiting, counted up to 10,000")
+    total_exact: bool = Field(..., description="false when more than 10,000 wait (total is then 10,000)")
+    items: List[CaseSummary]
+
+
+class CaseList(Strict):
+    items: List[CaseSummary]
+    next_cursor: Optional[StrictStr] = Field(..., description="pass as ?cursor= for the next page")
+
+
+class Group(Strict):
+    id: int
+    dispute_type: Optional[CodeName] = Field(...)
+    respondent: Optional[StrictStr] = Field(...)
+    place: Optional[StrictStr] = Field(...)
+    head_count: int
+    warning_level: Level = Field(...)
+    created_at: StrictStr = Field(..., **DATETIME)
+    members: List[CaseSummary]
+
+
+class OrganisationOut(Strict):
+    code: StrictStr
+    name: StrictStr
+    kind: StrictStr
+    tier: Tier = Field(...)
+    area: Optional[StrictStr] = Field(...)
+    parent: Optional[StrictStr] = Field(...)
+    routes: List[StrictStr]
+    specialisms: List[StrictStr]
+
+
+class Organisations(Strict):
+    items: List[OrganisationOut]
+
+
+class Health(Strict):
+    status: Literal["ok"]
+    database: Literal["ok"]
+
+
+class ErrorBody(Strict):
+    code: StrictStr
+    message: StrictStr
+
+
+class Error(Strict):
+    error: ErrorBody
+
+
+class Meta(BaseModel):
+    """The codes the API takes, with their Chinese names."""
+
+    class Config:
+        extra = Extra.allow
+
+
+RESPONSE_MODELS: List[Type[BaseModel]] = [CaseSummary, CaseDetail, Message, Handoff, Messages, Handoffs, Queue,
+                                          CaseList, Group, Organisations, Health, Error, Meta]
+
+
 # --- validation and its Chinese answer ------------------------------------------------
 
 
@@ -269,7 +497,7 @@ def parse(model: Type[Model], payload: Any) -> Model:
 
 
 def openapi_schemas() -> Dict[str, Any]:
-    """The request models as OpenAPI components (nested models become their own components)."""
+    """Request and answer models as OpenAPI components (nested models become their own components)."""
     from pydantic.schema import schema
 
-    return schema(REQUEST_MODELS, ref_prefix="#/components/schemas/")["definitions"]
+    return schema([*REQUEST_MODELS, *RESPONSE_MODELS], ref_prefix="#/components/schemas/")["definitions"]
