@@ -24,8 +24,8 @@ from hotline.triage import build_record
 from hotline.web import create_app, schemas
 from tests.conftest import migrate
 
-# Examples per test at FUZZ_SCALE=1: the tests below sum to 10,000 requests.
-FULL = {"new_case": 3000, "operation": 4000, "query": 2000, "raw_body": 1000}
+# Examples per test at FUZZ_SCALE=1: 10,000 API requests, and 1,000 more on the citizen's chat.
+FULL = {"new_case": 3000, "operation": 4000, "query": 2000, "raw_body": 1000, "chat": 1000}
 EXAMPLES = {name: max(10, int(count * float(os.environ.get("FUZZ_SCALE", "0.1")))) for name, count in FULL.items()}
 OPERATIONS = {
     "claim": schemas.Empty, "release": schemas.Note, "register": schemas.Note, "assign": schemas.Assign,
@@ -149,3 +149,22 @@ def test_any_raw_body(probe, raw, path, content_type):
     response = probe["client"].post(path.format(n=probe["numbers"][0]), data=raw, content_type=content_type,
                                     headers=probe["auth"])
     check(probe, response, before)
+
+
+chat_bodies = st.one_of(
+    st.fixed_dictionaries({"sender_id": json_values, "message_id": json_values, "text": json_values}),
+    st.fixed_dictionaries({"sender_id": st.from_regex(r"\Aweb-[a-z0-9]{1,8}\Z"),
+                           "message_id": st.from_regex(r"\Am[0-9]{1,6}\Z"), "text": st.text(max_size=3000)}),
+    json_values)
+
+
+@settings(max_examples=EXAMPLES["chat"], **SETTINGS)
+@given(body=chat_bodies, after=st.one_of(st.integers(-(10**25), 10**25).map(str), st.text(max_size=10)))
+def test_any_chat_message_or_poll(probe, body, after):
+    """The citizen's side: Rasa is down here, so a well-formed message is kept and answered 503 (say so, retry)."""
+    sent = probe["client"].post("/chat/api/messages", json=body)
+    assert sent.is_json and sent.status_code in (200, 400, 409, 503), sent.get_data(as_text=True)
+    if sent.status_code == 503:
+        assert sent.get_json()["error"]["code"] == "bot_unavailable"
+    polled = probe["client"].get("/chat/api/messages", query_string={"sender_id": "web-probe", "after": after})
+    assert polled.is_json and polled.status_code in (200, 400), polled.get_data(as_text=True)
