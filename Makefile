@@ -29,10 +29,10 @@ train: setup ## train the Rasa model when data or config changed (cached by hash
 db: setup ## create or migrate the case database
 	@$(BIN)/hotline db upgrade
 
-env: ## write RASA_TOKEN and SECRET_KEY into .env when unset
+env: ## write RASA_TOKEN, SECRET_KEY, ACTIONS_SECRET and COOKIE_SECURE=0 (local HTTP) into .env when unset
 	@scripts/env.sh
 
-run: setup train db env ## start Rasa (5005), actions (5055) and the web service (8000)
+run: setup train db env ## start Rasa (5005), actions (5055), the web service (8000) and the jobs
 	@scripts/run.sh
 
 test: setup train ## run the whole test suite (starts throwaway PostgreSQL and Redis when none run)
