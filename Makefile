@@ -15,7 +15,7 @@ export DATABASE_URL ?= sqlite:///var/hotline.db
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help setup train db env vendor run test demo validate lock bench clean
+.PHONY: help setup train db env vendor run test fuzz demo validate lock bench clean
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -29,18 +29,22 @@ train: setup ## train the Rasa model when data or config changed (cached by hash
 db: setup ## create or migrate the case database
 	@$(BIN)/hotline db upgrade
 
-env: ## write RASA_TOKEN and SECRET_KEY into .env when unset
+env: ## write RASA_TOKEN, SECRET_KEY, ACTIONS_SECRET and COOKIE_SECURE=0 (local HTTP) into .env when unset
 	@scripts/env.sh
 
 vendor: ## browser libraries the pages serve locally (ECharts from the npm registry)
 	@scripts/ensure-vendor.sh
 
-run: setup train db env vendor ## start Rasa (5005), actions (5055) and the web service (8000)
+run: setup train db env vendor ## start Rasa (5005), actions (5055), the web service (8000) and the jobs
 	@scripts/run.sh
 
-test: setup train vendor ## run the whole test suite
+test: setup train vendor ## run the whole test suite (starts throwaway PostgreSQL and Redis when none run)
 	@scripts/ensure-chromium.sh
+	@scripts/ensure-services.sh
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+fuzz: setup ## 10,000 generated requests against every API route (hypothesis): no 5xx, nothing half-written
+	@FUZZ_SCALE=1 $(BIN)/python -m pytest -q tests/security/test_api_properties.py
 
 demo: setup db ## a demo mediator account (random password) and sample cases
 	@$(BIN)/hotline demo

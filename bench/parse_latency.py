@@ -45,7 +45,8 @@ def load_average() -> str:
 def start_server(model: Path, port: int, token: str, credentials: Optional[str]) -> subprocess.Popen:
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SANIC_WORKERS": "1",
            "TRACKER_STORE_URL": f"sqlite:////tmp/bench-tracker-{port}.db",
-           "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook"}  # a parse runs no action
+           "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook",  # a parse runs no action
+           "ACTIONS_SECRET": "unused-no-action-runs"}
     env.pop("REDIS_URL", None)
     env.pop("RASA_TOKEN", None)  # both servers get the token on the command line only
     args = [str(Path(sys.executable).parent / "rasa"), "run", "--enable-api", "--auth-token", token,

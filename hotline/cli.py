@@ -1,4 +1,4 @@
-"""The `hotline` command: serve, db, user, classify, evaluate, train, demo, token, orgs, jobs, legal."""
+"""The `hotline` command: serve, db, user, classify, evaluate, train, demo, token, orgs, jobs, purge, legal."""
 from __future__ import annotations
 
 import csv
@@ -17,9 +17,34 @@ from hotline.config import PROJECT_ROOT, Settings
 EXIT_SKIPPED = 3
 
 
+NOT_MIGRATED = "数据库尚未建立或不是最新结构（{url}）：请先运行 make db（或 .venv/bin/hotline db upgrade）。"
+
+
+def require_migrated(database_url: str) -> None:
+    """One clear line instead of a raw SQL error when the database is missing or behind the code."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hotline.db import make_engine
+
+    heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except SQLAlchemyError as error:
+        raise click.ClickException(NOT_MIGRATED.format(url=_redacted(database_url)) + f" ({error.__class__.__name__})")
+    finally:
+        engine.dispose()
+    if current != heads:
+        raise click.ClickException(NOT_MIGRATED.format(url=_redacted(database_url)))
+
+
 def _sessions(settings: Settings):
     from hotline.db import make_engine, make_sessionmaker
 
+    require_migrated(settings.database_url)
     return make_sessionmaker(make_engine(settings.database_url))
 
 
@@ -35,9 +60,12 @@ def main() -> None:
 def serve(host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
+    from hotline.privacy import mask_logs
     from hotline.web import create_app
 
+    require_migrated(Settings.from_env().database_url)
     app = create_app()
+    mask_logs()
     click.echo(f"hotline web: http://{host}:{port}/chat  http://{host}:{port}/console", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="hotline")
 
@@ -536,6 +564,31 @@ def jobs_run_handoffs(every: float, times: int) -> None:
             click.echo(f"转人工检查：超时 {len(timed_out)} 件；投递成功 {len(delivered.sent)} 条，待重试 "
                        f"{len(delivered.failed)} 条，放弃 {len(delivered.gave_up)} 条。", err=True)
         return not delivered.gave_up
+
+    _repeat(once, every, times)
+
+
+@main.command(help="按保存期限清除个人信息：已结案件的个人内容、原始消息、已投递消息、查询记录、登录记录和对话记录（Rasa）。")
+@click.option("--older-than", "days", type=click.FloatRange(min=1), required=True, help="保存期限（天）。")
+@click.option("--every", type=float, default=0, help="每隔多少秒运行一次；默认只运行一次。")
+@click.option("--times", type=int, default=0, help="与 --every 一起使用：运行多少次后退出（0 表示一直运行）。")
+def purge(days: float, every: float, times: int) -> None:
+    from hotline.retention import purge as purge_cases
+    from hotline.retention import purge_tracker
+
+    settings = Settings.from_env()
+    sessions = _sessions(settings)
+
+    def once() -> bool:
+        with sessions.begin() as session:
+            result = purge_cases(session, days)
+        from bot.stores import tracker_store_url
+
+        result.counts["tracker_events"] = purge_tracker(tracker_store_url(), result.cutoff)
+        click.echo(f"保存期限 {days:g} 天（{result.cutoff:%Y-%m-%d %H:%M} UTC 之前）已清除：{result.summary()}。", err=True)
+        for name, count in result.counts.items():
+            click.echo(f"{name}\t{count}")
+        return True
 
     _repeat(once, every, times)
 

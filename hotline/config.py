@@ -35,6 +35,10 @@ class Settings:
     twilio_api_base: str = "https://api.twilio.com"
     # The number a phone call is transferred to when the caller asks for a person (duty mediator or operator).
     duty_phone: Optional[str] = None
+    # Shared store for rate limits across web workers (memory of one process when unset).
+    redis_url: Optional[str] = None
+    # Session cookies only over HTTPS; COOKIE_SECURE=0 for plain local HTTP (make run on 127.0.0.1).
+    cookie_secure: bool = True
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -63,4 +67,6 @@ class Settings:
             twilio_number=env.get("TWILIO_NUMBER") or None,
             twilio_api_base=(env.get("TWILIO_API_BASE") or cls.twilio_api_base).rstrip("/"),
             duty_phone=env.get("DUTY_PHONE") or None,
+            redis_url=env.get("REDIS_URL") or None,
+            cookie_secure=env.get("COOKIE_SECURE", "1").strip().lower() not in ("0", "false", "no", "off"),
         )

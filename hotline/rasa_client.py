@@ -1,7 +1,13 @@
-"""A small client for the Rasa server: the REST channel, the NLU parse, and the conversation API."""
+"""A small client for the Rasa server: the REST channel, the NLU parse, and the conversation API.
+
+Rasa's HTTP API takes its plain token only as `?token=`, which ends up in
+access logs; so Rasa runs with `--jwt-secret "$RASA_TOKEN"` and this client
+sends a short-lived JWT signed with that token in the Authorization header.
+"""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+import time
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
 import requests
@@ -9,6 +15,18 @@ import requests
 
 PARSE_PATH = "/webhooks/nlu/parse"
 STOCK_PARSE_PATH = "/model/parse"
+JWT_LIFETIME = 300  # seconds; a new one is signed a minute before it ends
+JWT_USER = {"username": "hotline", "role": "admin"}  # the role Rasa asks for on its conversation API
+
+
+def bearer(secret: str, now: Optional[float] = None) -> Tuple[str, float]:
+    """`Bearer <JWT>` as `rasa run --jwt-secret <secret> --jwt-method HS256` accepts it, and when it ends."""
+    import jwt
+
+    now = time.time() if now is None else now
+    expires = now + JWT_LIFETIME
+    token = jwt.encode({"user": JWT_USER, "iat": int(now), "exp": int(expires)}, secret, algorithm="HS256")
+    return f"Bearer {token}", expires
 
 
 class RasaUnavailable(RuntimeError):
@@ -23,11 +41,20 @@ class RasaClient:
         self.token = token
         self.timeout = timeout
         self._parse_path = PARSE_PATH
+        self._bearer: Tuple[str, float] = ("", 0.0)
+
+    def headers(self) -> Dict[str, str]:
+        """The Authorization header (empty without a token); never a query string."""
+        if not self.token:
+            return {}
+        if self._bearer[1] - time.time() < 60:
+            self._bearer = bearer(self.token)
+        return {"Authorization": self._bearer[0]}
 
     def _post(self, path: str, payload: Any, *, auth: bool = True) -> Any:
-        params = {"token": self.token} if auth and self.token else None
+        headers = self.headers() if auth else {}
         try:
-            response = requests.post(f"{self.base_url}{path}", json=payload, params=params, timeout=self.timeout)
+            response = requests.post(f"{self.base_url}{path}", json=payload, headers=headers, timeout=self.timeout)
         except requests.RequestException as error:
             raise RasaUnavailable(str(error)) from error
         if response.status_code != 200:

@@ -5,7 +5,10 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 wait_ready() {
   for _ in $(seq 1 600); do
-    if curl -fsS "http://127.0.0.1:$RASA_PORT/status?token=$(grep '^RASA_TOKEN=' .env | cut -d= -f2-)" >/dev/null 2>&1 \
+    # Rasa's token travels as a JWT in a header, never in a URL (hotline/rasa_client.py).
+    bearer=$(.venv/bin/python -c 'import sys; from hotline.rasa_client import bearer; print(bearer(sys.argv[1])[0])' \
+      "$(grep '^RASA_TOKEN=' .env | cut -d= -f2-)" 2>/dev/null || true)
+    if curl -fsS -H "Authorization: $bearer" "http://127.0.0.1:$RASA_PORT/status" >/dev/null 2>&1 \
       && curl -fsS "http://127.0.0.1:$ACTIONS_PORT/health" >/dev/null 2>&1 \
       && curl -fsS "http://127.0.0.1:$WEB_PORT/api/health" >/dev/null 2>&1; then
       cat <<MSG
@@ -18,6 +21,7 @@ wait_ready() {
   deadline job:      every 5 minutes (overdue cases escalate one tier up)
   hand-off job:      every 10 s (nobody picked a waiting citizen up within HANDOFF_WAIT_SECONDS: tell them, offer a call-back;
                      answer messages kept while Rasa was down; send WeChat/SMS replies)
+  retention job:     daily (hotline purge: personal data past RETENTION_DAYS, 730 unless set in .env)
   channels:          WeChat, SMS and phone when their settings are in .env (.env.example, docs/CHANNELS.md)
   Ctrl-C stops them all.
 

@@ -29,7 +29,8 @@ class Stack:
         self.workdir = workdir
         self.model = model
         self.rasa_port, self.actions_port, self.web_port = free_port(), free_port(), free_port()
-        self.token = secrets.token_urlsafe(16)
+        self.token = secrets.token_urlsafe(32)  # also the JWT secret: 32+ bytes for HS256
+        self.actions_secret = secrets.token_urlsafe(24)
         self.database_url = f"sqlite:///{workdir / 'hotline.db'}"
         self.env = {
             **os.environ,
@@ -38,6 +39,7 @@ class Stack:
             "DATABASE_URL": self.database_url,
             "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
             "RASA_TOKEN": self.token,
+            "ACTIONS_SECRET": self.actions_secret,
             "SECRET_KEY": secrets.token_hex(16),
             "RASA_PORT": str(self.rasa_port),
             "ACTIONS_PORT": str(self.actions_port),
@@ -45,6 +47,7 @@ class Stack:
             "RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
             "SANIC_HOST": "127.0.0.1",
+            "COOKIE_SECURE": "0",  # the tests speak plain HTTP on loopback
             **(extra_env or {}),
         }
         if "REDIS_URL" not in (extra_env or {}):
@@ -53,6 +56,12 @@ class Stack:
         self.logs: Dict[str, Path] = {}
         self.commands: Dict[str, List[str]] = {}
         self.named: Dict[str, subprocess.Popen] = {}
+
+    def rasa_headers(self) -> Dict[str, str]:
+        """Rasa's API token as the web service sends it: a JWT in the Authorization header."""
+        from hotline.rasa_client import RasaClient
+
+        return RasaClient(self.rasa_url, self.token).headers()
 
     @property
     def rasa_url(self) -> str:
@@ -73,7 +82,7 @@ class Stack:
 
     def _checks(self) -> Dict[str, str]:
         return {
-            "rasa": f"{self.rasa_url}/status?token={self.token}",
+            "rasa": f"{self.rasa_url}/status",
             "actions": f"http://127.0.0.1:{self.actions_port}/health",
             "web": f"{self.web_url}/api/health",
         }
@@ -94,7 +103,7 @@ class Stack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if requests.get(self._checks()[name], timeout=2).status_code == 200:
+                if requests.get(self._checks()[name], timeout=2, headers=self.rasa_headers()).status_code == 200:
                     return
             except requests.RequestException:
                 pass
@@ -109,6 +118,7 @@ class Stack:
         self._spawn("actions", [str(BIN / "python"), "-m", "actions", "--actions", "actions",
                                 "--port", str(self.actions_port)])
         self._spawn("rasa", [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", self.token,
+                             "--jwt-secret", self.token, "--jwt-method", "HS256",
                              "--interface", "127.0.0.1", "--port", str(self.rasa_port), "--model", str(self.model),
                              "--endpoints", "endpoints.yml", "--credentials", "credentials.example.yml"])
         self._spawn("web", [str(BIN / "hotline"), "serve", "--port", str(self.web_port)])
@@ -118,7 +128,7 @@ class Stack:
         while pending and time.monotonic() < deadline:
             for name, url in list(pending.items()):
                 try:
-                    if requests.get(url, timeout=2).status_code == 200:
+                    if requests.get(url, timeout=2, headers=self.rasa_headers()).status_code == 200:
                         pending.pop(name)
                 except requests.RequestException:
                     pass

@@ -90,6 +90,7 @@ ACTION_NAMES = {
     "handoff_timeout": "转人工超时",
     "callback_request": "要求回电",
     "citizen_rating": "群众评价",
+    "purge": "按保存期限清除个人信息",
     "danger": "危险信号",
     "delivery_failed": "消息未送达",
     "consent": "个人信息同意记录",

@@ -24,7 +24,7 @@ Rules that hold on every channel:
 - A row Rasa could not take stays `failed`; `retry_due` (the hand-off job)
   processes it once Rasa is back, and the citizen gets the answer on their
   channel without sending anything again.
-- Once processed, the stored text is masked (hotline.privacy.mask): the
+- Once processed, the stored text is masked (hotline.privacy.mask_personal): the
   clear value is kept only where the citizen consented (the case).
 """
 from __future__ import annotations
@@ -43,7 +43,7 @@ from hotline.cases.models import InboundMessage, OutboxMessage, utcnow
 from hotline.conversations import handoff as handoffs
 from hotline.conversations import outbox
 from hotline.conversations.safety import EMERGENCY_TEXT, is_danger, reply_while_handed_off
-from hotline.privacy import mask, mask_address
+from hotline.privacy import mask_address, mask_personal
 from hotline.rasa_client import RasaUnavailable
 from hotline.triage import build_record
 
@@ -191,7 +191,7 @@ def _metadata(row: InboundMessage) -> Dict[str, Any]:
 def _done(session: Session, row: InboundMessage, replies: List[OutboxMessage]) -> Outcome:
     row.status, row.processed_at, row.error = "processed", utcnow(), None
     row.replies = (row.replies or []) + [{"seq": r.id, "text": r.text or ""} for r in replies]
-    row.text = mask(row.text)
+    row.text = mask_personal(row.text)
     session.commit()
     return Outcome("answered", replies)
 

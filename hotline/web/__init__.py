@@ -12,16 +12,17 @@ from hotline.timeutil import format_local
 
 
 def create_app(settings: Optional[Settings] = None, test_config: Optional[Mapping[str, Any]] = None) -> Flask:
+    from hotline.web import security
+
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key or secrets.token_hex(32),
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
         JSON_AS_ASCII=False,
         HOTLINE_SETTINGS=settings,
     )
     app.json.ensure_ascii = False
+    security.configure(app, settings)
     if test_config:
         app.config.update(test_config)
 
@@ -42,6 +43,8 @@ def create_app(settings: Optional[Settings] = None, test_config: Optional[Mappin
 
     integrations.init_app(app, settings)
     console.register_error_pages(app)  # after the API's handlers: it answers /api/ paths in JSON the same way
+    # After the blueprints: the rate limits attach to their endpoints; its 413/429/500/CSRF answers win.
+    security.init_app(app)
 
     @app.teardown_appcontext
     def _close_session(_exc: Optional[BaseException]) -> None:

@@ -1,9 +1,10 @@
 """The JSON API for systems, scripts and the console: cases, the queue, and the case operations.
 
 Views only parse input, call `hotline.cases.service` and shape the answer;
-each request that changes something is one transaction, committed at the
-end or rolled back whole. The OpenAPI document (hotline/web/openapi.py)
-describes every route here.
+each request that changes something is one transaction, committed only
+once its answer is built (so an answer that cannot be built saves nothing)
+or rolled back whole. Bodies and queries are validated with the schemas of
+hotline/web/schemas.py, from which the OpenAPI document is generated.
 """
 from __future__ import annotations
 
@@ -36,16 +37,15 @@ from hotline.cases.lifecycle import (
 from hotline.cases.models import Case, CaseGroup, CaseMessage, Organisation, utcnow
 from hotline.conversations import handoff as handoffs
 from hotline.triage import DISPUTE_TYPES, build_record
-from hotline.triage.taxonomy import INTENTS, LINES
-from hotline.web import db, settings
+from hotline.web import db, schemas, settings
 from hotline.web.auth import api_auth
+from hotline.web.errors import HTTP_MESSAGES, json_error
 from hotline.web.permissions import case_in_scope, guarded
-from hotline.web.errors import json_error
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-MAX_TEXT = 5000
+MAX_TEXT = schemas.MAX_TEXT
 ERROR_STATUS = {
     CaseNotFound: 404,
     AlreadyClaimed: 409,
@@ -171,26 +171,18 @@ def handoff_state(handoff) -> Optional[Dict[str, Any]]:
 # --- plumbing ---------------------------------------------------------------------
 
 
-def _body() -> Dict[str, Any]:
-    if not request.data:
-        return {}
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise BadRequest("请求体应是 JSON 对象。", "invalid_json")
-    return payload
-
-
-def _string(payload: Dict[str, Any], key: str, *, required: bool = False, limit: int = 2000) -> Optional[str]:
-    value = payload.get(key)
-    if value is None or (isinstance(value, str) and not value.strip() and not required):
-        if required:
-            raise BadRequest(f"缺少字段 {key}。", "missing_field")
-        return None
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise BadRequest(f"字段 {key} 应是非空字符串。", "invalid_field")
-    if len(value) > limit:
-        raise BadRequest(f"字段 {key} 太长（不超过 {limit} 字）。", "invalid_field")
-    return value.strip()
+def _body(model=schemas.Empty):
+    """The request body, validated with its schema (an absent body is an empty object)."""
+    if not request.get_data(cache=True):
+        payload: Any = {}
+    else:
+        payload = request.get_json(silent=True)
+        if payload is None:
+            raise BadRequest("请求体应是 JSON 对象。", "invalid_json")
+    try:
+        return schemas.parse(model, payload)
+    except schemas.Invalid as invalid:
+        raise BadRequest(invalid.message, invalid.code) from None
 
 
 def _error_response(error: Exception):
@@ -204,16 +196,26 @@ def _error_response(error: Exception):
     return json_error(status, error.code, error.message)
 
 
-def _write(operation: Callable[[], Any]):
-    """Run a change and commit it; on any error roll all of it back (the error handlers answer)."""
+def _write(operation: Callable[[], Any], answer: Optional[Callable[[Any], Response]] = None):
+    """Run a change, build its answer, then commit; on any error roll all of it back (the handlers answer).
+
+    With `answer`, returns (result, response): the response is built inside the
+    transaction, so a change whose answer fails is not kept behind an error.
+    """
     session = db()
     try:
         result = operation()
+        session.flush()
+        response = answer(result) if answer is not None else None
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    return result
+    return result if answer is None else (result, response)
+
+
+def _write_reply(operation: Callable[[], Any], status: int = 200) -> Response:
+    return _write(operation, lambda case: _reply(case, status))[1]
 
 
 @bp.errorhandler(CaseError)
@@ -225,9 +227,8 @@ def _case_error(error: Exception):
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
-    messages = {404: "没有这个接口。", 405: "这个接口不支持该请求方法。", 413: "请求体太大。"}
     return json_error(error.code or 500, error.name.lower().replace(" ", "_"),
-                      messages.get(error.code, error.description or "请求无法处理。"))
+                      HTTP_MESSAGES.get(error.code, error.description or "请求无法处理。"))
 
 
 @bp.errorhandler(Exception)
@@ -259,6 +260,8 @@ def _shown(summary: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _case_or_404(number: str) -> Case:
+    if len(number) > 32:
+        raise CaseNotFound(number[:32] + "…")
     return service.get_case(db(), number)
 
 
@@ -336,15 +339,14 @@ def get_queue():
 @api_auth
 @guarded
 def claim_next():
-    payload = _body()
-    org_id = _organisation_id(_string(payload, "organisation"))
-    dispute_type = _string(payload, "dispute_type")
-    if dispute_type is not None and dispute_type not in DISPUTE_TYPES:
-        raise BadRequest("dispute_type 不是纠纷类型代码。", "invalid_field")
-    case = _write(lambda: service.claim_next(db(), g.actor, organisation_id=org_id, dispute_type=dispute_type))
+    body = _body(schemas.ClaimNext)
+    org_id = _organisation_id(body.organisation)
+    case, response = _write(
+        lambda: service.claim_next(db(), g.actor, organisation_id=org_id, dispute_type=body.dispute_type),
+        lambda case: None if case is None else _reply(case))
     if case is None:
         return json_error(404, "queue_empty", "待办队列中没有可认领的案件。")
-    return _reply(case)
+    return response
 
 
 @bp.get("/cases")
@@ -374,48 +376,27 @@ def list_cases():
 @api_auth
 @guarded
 def create_case():
-    payload = _body()
-    text_ = _string(payload, "text", required=True, limit=MAX_TEXT)
-    line = payload.get("line")
-    if line is not None and str(line) not in LINES:
-        raise BadRequest(f"line 应为 {', '.join(LINES)} 之一，或不填。", "invalid_field")
-    triage = payload.get("triage")
-    if triage is not None:
-        if not isinstance(triage, dict) or not isinstance(triage.get("route", {}), dict):
-            raise BadRequest("triage 应是分诊记录对象（见 TAXONOMY.md）。", "invalid_field")
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (0 < len(key) <= schemas.IDEMPOTENCY_KEY_MAX and key.isprintable()):
+        raise BadRequest(f"Idempotency-Key 应为 1 到 {schemas.IDEMPOTENCY_KEY_MAX} 个可见字符。", "invalid_header")
+    body = _body(schemas.NewCase)
+    if body.triage is not None:
+        triage = body.triage.dict(exclude_unset=True)
     else:
-        dispute_type = _string(payload, "dispute_type")
-        if dispute_type is not None and dispute_type not in DISPUTE_TYPES:
+        if body.dispute_type is not None and body.dispute_type not in DISPUTE_TYPES:
             raise BadRequest("dispute_type 不是纠纷类型代码。", "invalid_field")
-        intent = _string(payload, "intent") or "report_dispute"
-        if intent not in INTENTS:
-            raise BadRequest("intent 不是意图代码。", "invalid_field")
-        triage = build_record(text_, {"name": intent, "confidence": 1.0},
-                              {"code": dispute_type, "confidence": 1.0} if dispute_type else None,
-                              line=str(line) if line is not None else None)
-    people = payload.get("people_count")
-    if people is not None and (not isinstance(people, int) or isinstance(people, bool) or people < 1):
-        raise BadRequest("people_count 应为正整数。", "invalid_field")
-    transcript = payload.get("transcript") or []
-    if not isinstance(transcript, list) or not all(
-            isinstance(t, dict) and t.get("sender") in ("citizen", "bot", "mediator", "system")
-            and isinstance(t.get("text"), str) for t in transcript):
-        raise BadRequest("transcript 应是 {sender, text} 列表，sender 为 citizen、bot、mediator 或 system。",
-                         "invalid_field")
-    consent = payload.get("pii_consent", False)
-    if not isinstance(consent, bool):
-        raise BadRequest("pii_consent 应为 true 或 false。", "invalid_field")
-    key = request.headers.get("Idempotency-Key") or _string(payload, "intake_key", limit=200)
+        triage = build_record(body.text, {"name": body.intent or "report_dispute", "confidence": 1.0},
+                              {"code": body.dispute_type, "confidence": 1.0} if body.dispute_type else None,
+                              line=body.line)
+    key = key or body.intake_key
     intake_key = f"api:{key}" if key else f"api:{uuid.uuid4().hex}"
-    case, created = _write(lambda: service.open_case(
-        db(), g.actor, text=text_, triage=triage, intake_key=intake_key,
-        channel=_string(payload, "channel", limit=16) or "api", sender_id=_string(payload, "sender_id", limit=128),
-        location=_string(payload, "location", limit=255), contact_phone=_string(payload, "contact_phone", limit=32),
-        pii_consent=consent, transcript=[(t["sender"], t["text"]) for t in transcript],
-        deadline_hours=settings().deadline_hours, respondent=_string(payload, "respondent", limit=255),
-        people_count=people))
-    response = _reply(case, 201 if created else 200)
-    response.headers["Location"] = url_for("api.get_case", number=case.number)
+    case, response = _write(lambda: service.open_case(
+        db(), g.actor, text=body.text, triage=triage, intake_key=intake_key, channel=body.channel or "api",
+        sender_id=body.sender_id or None, location=body.location or None, contact_phone=body.contact_phone or None,
+        pii_consent=body.pii_consent, transcript=[(t.sender, t.text) for t in body.transcript],
+        deadline_hours=settings().deadline_hours, respondent=body.respondent or None,
+        people_count=body.people_count), lambda opened: _reply(opened[0], 201 if opened[1] else 200))
+    response.headers["Location"] = url_for("api.get_case", number=case[0].number)
     return response
 
 
@@ -449,7 +430,8 @@ def case_file(number: str):
 @guarded
 @case_in_scope
 def claim(number: str):
-    return _reply(_write(lambda: service.claim(db(), number, g.actor)))
+    _body()
+    return _write_reply(lambda: service.claim(db(), _case_or_404(number).number, g.actor))
 
 
 @bp.post("/cases/<number>/release")
@@ -457,8 +439,8 @@ def claim(number: str):
 @guarded
 @case_in_scope
 def release(number: str):
-    payload = _body()
-    return _reply(_write(lambda: service.release(db(), _case_or_404(number), g.actor, _string(payload, "note"))))
+    body = _body(schemas.Note)
+    return _write_reply(lambda: service.release(db(), _case_or_404(number), g.actor, body.note))
 
 
 @bp.post("/cases/<number>/register")
@@ -466,8 +448,8 @@ def release(number: str):
 @guarded
 @case_in_scope
 def register(number: str):
-    payload = _body()
-    return _reply(_write(lambda: service.register(db(), _case_or_404(number), g.actor, _string(payload, "note"))))
+    body = _body(schemas.Note)
+    return _write_reply(lambda: service.register(db(), _case_or_404(number), g.actor, body.note))
 
 
 @bp.post("/cases/<number>/assign")
@@ -475,9 +457,9 @@ def register(number: str):
 @guarded
 @case_in_scope
 def assign(number: str):
-    payload = _body()
-    return _reply(_write(lambda: service.assign(db(), _case_or_404(number), g.actor, _string(payload, "organisation"),
-                                                _string(payload, "note"))))
+    body = _body(schemas.Assign)
+    return _write_reply(lambda: service.assign(db(), _case_or_404(number), g.actor, body.organisation or None,
+                                               body.note))
 
 
 @bp.post("/cases/<number>/transfer")
@@ -485,10 +467,9 @@ def assign(number: str):
 @guarded
 @case_in_scope
 def transfer(number: str):
-    payload = _body()
-    to = _string(payload, "to", required=True, limit=80)
-    return _reply(_write(lambda: service.transfer(db(), _case_or_404(number), g.actor, to, _string(payload, "reason"),
-                                                  deadline_hours=settings().deadline_hours)))
+    body = _body(schemas.Transfer)
+    return _write_reply(lambda: service.transfer(db(), _case_or_404(number), g.actor, body.to, body.reason,
+                                                 deadline_hours=settings().deadline_hours))
 
 
 @bp.post("/cases/<number>/escalate")
@@ -496,9 +477,9 @@ def transfer(number: str):
 @guarded
 @case_in_scope
 def escalate(number: str):
-    payload = _body()
-    return _reply(_write(lambda: service.escalate(db(), _case_or_404(number), g.actor, _string(payload, "reason"),
-                                                  deadline_hours=settings().deadline_hours)))
+    body = _body(schemas.Reason)
+    return _write_reply(lambda: service.escalate(db(), _case_or_404(number), g.actor, body.reason,
+                                                 deadline_hours=settings().deadline_hours))
 
 
 def _deliver(case: Case) -> None:
@@ -514,20 +495,18 @@ def _deliver(case: Case) -> None:
 @guarded
 @case_in_scope
 def resolve(number: str):
-    payload = _body()
+    body = _body(schemas.Resolve)
 
     def operation():
         case = service.resolve(
-            db(), _case_or_404(number), g.actor, outcome=_string(payload, "outcome", required=True),
-            difficulty=_string(payload, "difficulty", required=True),
-            agreement=_string(payload, "agreement", limit=20000), next_path=_string(payload, "next_path"),
-            note=_string(payload, "note"))
+            db(), _case_or_404(number), g.actor, outcome=body.outcome, difficulty=body.difficulty,
+            agreement=body.agreement or None, next_path=body.next_path or None, note=body.note or None)
         handoffs.after_resolve(db(), case, g.actor)
         return case
 
-    case = _write(operation)
+    case, response = _write(operation, _reply)
     _deliver(case)
-    return _reply(case)
+    return response
 
 
 @bp.get("/handoffs")
@@ -580,9 +559,10 @@ def conversation_messages(channel: str, provider_user_id: str):
 @guarded
 @case_in_scope
 def accept(number: str):
-    case = _write(lambda: handoffs.accept(db(), _case_or_404(number), g.actor).case)
+    _body()
+    case, response = _write(lambda: handoffs.accept(db(), _case_or_404(number), g.actor).case, _reply)
     _deliver(case)
-    return _reply(case)
+    return response
 
 
 @bp.post("/cases/<number>/reply")
@@ -590,11 +570,10 @@ def accept(number: str):
 @guarded
 @case_in_scope
 def reply(number: str):
-    payload = _body()
-    text_ = _string(payload, "text", required=True, limit=handoffs.MAX_REPLY)
-    message = _write(lambda: handoffs.reply(db(), _case_or_404(number), g.actor, text_))
+    body = _body(schemas.Reply)
+    message, response = _write(lambda: handoffs.reply(db(), _case_or_404(number), g.actor, body.text),
+                               lambda message: jsonify(message_json(message)))
     _deliver(message.case)
-    response = jsonify(message_json(message))
     response.status_code = 201
     return response
 
@@ -604,10 +583,11 @@ def reply(number: str):
 @guarded
 @case_in_scope
 def handback(number: str):
-    payload = _body()
-    case = _write(lambda: handoffs.hand_back(db(), _case_or_404(number), g.actor, note=_string(payload, "note")).case)
+    body = _body(schemas.Note)
+    case, response = _write(lambda: handoffs.hand_back(db(), _case_or_404(number), g.actor, note=body.note).case,
+                            _reply)
     _deliver(case)
-    return _reply(case)
+    return response
 
 
 @bp.post("/cases/<number>/evaluate")
@@ -615,9 +595,8 @@ def handback(number: str):
 @guarded
 @case_in_scope
 def evaluate(number: str):
-    payload = _body()
-    return _reply(_write(lambda: service.evaluate(db(), _case_or_404(number), g.actor, payload.get("rating"),
-                                                  _string(payload, "comment"))))
+    body = _body(schemas.Evaluate)
+    return _write_reply(lambda: service.evaluate(db(), _case_or_404(number), g.actor, body.rating, body.comment))
 
 
 @bp.post("/cases/<number>/close")
@@ -625,8 +604,8 @@ def evaluate(number: str):
 @guarded
 @case_in_scope
 def close(number: str):
-    payload = _body()
-    return _reply(_write(lambda: service.close(db(), _case_or_404(number), g.actor, _string(payload, "note"))))
+    body = _body(schemas.Note)
+    return _write_reply(lambda: service.close(db(), _case_or_404(number), g.actor, body.note))
 
 
 @bp.post("/cases/<number>/reopen")
@@ -634,9 +613,9 @@ def close(number: str):
 @guarded
 @case_in_scope
 def reopen(number: str):
-    payload = _body()
-    return _reply(_write(lambda: service.reopen(db(), _case_or_404(number), g.actor, _string(payload, "reason"),
-                                                deadline_hours=settings().deadline_hours)))
+    body = _body(schemas.Reason)
+    return _write_reply(lambda: service.reopen(db(), _case_or_404(number), g.actor, body.reason,
+                                               deadline_hours=settings().deadline_hours))
 
 
 @bp.post("/cases/<number>/warning-level")
@@ -644,12 +623,9 @@ def reopen(number: str):
 @guarded
 @case_in_scope
 def warning_level(number: str):
-    payload = _body()
-    if "level" not in payload:
-        raise BadRequest("缺少字段 level（orange、red、yellow，或 null 表示解除）。", "missing_field")
-    level = payload["level"]
-    return _reply(_write(lambda: service.set_warning_level(db(), _case_or_404(number), g.actor, level,
-                                                           _string(payload, "reason"))))
+    body = _body(schemas.WarningLevel)
+    return _write_reply(lambda: service.set_warning_level(db(), _case_or_404(number), g.actor, body.level,
+                                                          body.reason))
 
 
 @bp.post("/cases/<number>/parties")
@@ -657,12 +633,10 @@ def warning_level(number: str):
 @guarded
 @case_in_scope
 def add_party(number: str):
-    payload = _body()
-    _write(lambda: service.add_party(
-        db(), _case_or_404(number), g.actor, _string(payload, "role", required=True),
-        _string(payload, "name", required=True, limit=255), _string(payload, "phone", limit=32),
-        _string(payload, "note")))
-    return _reply(number, 201)
+    body = _body(schemas.Party)
+    return _write(lambda: service.add_party(db(), _case_or_404(number), g.actor, body.role, body.name,
+                                            body.phone or None, body.note or None),
+                  lambda _party: _reply(number, 201))[1]
 
 
 @bp.post("/cases/<number>/documents")
@@ -670,18 +644,17 @@ def add_party(number: str):
 @guarded
 @case_in_scope
 def add_document(number: str):
-    payload = _body()
-    _write(lambda: service.add_document(
-        db(), _case_or_404(number), g.actor, _string(payload, "kind", required=True),
-        _string(payload, "title", required=True, limit=255), _string(payload, "body", limit=50000) or ""))
-    return _reply(number, 201)
+    body = _body(schemas.Document)
+    return _write(lambda: service.add_document(db(), _case_or_404(number), g.actor, body.kind, body.title,
+                                               body.body or ""),
+                  lambda _document: _reply(number, 201))[1]
 
 
 @bp.get("/groups/<int:group_id>")
 @api_auth
 @guarded
 def get_group(group_id: int):
-    group = db().get(CaseGroup, group_id)
+    group = db().get(CaseGroup, group_id) if group_id <= schemas.MAX_ID else None
     if group is None:
         return json_error(404, "group_not_found", "没有这个群体性纠纷。")
     now = utcnow()

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import functools
-import hmac
-import secrets
 from typing import Callable
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from hotline.cases import names, privacy, scope, service
@@ -36,29 +35,20 @@ from hotline.timeutil import to_local
 from hotline.triage import DISPUTE_TYPES
 from hotline.web import db, settings
 from hotline.web.permissions import HOME, allowed, case_in_scope, guarded
+from hotline.web.security import current_staff, sign_in, sign_out
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
 
-def csrf_token() -> str:
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
-
-
 def check_csrf() -> None:
-    sent = request.form.get("csrf", "")
-    if not hmac.compare_digest(sent, session.get("csrf", "")):
-        abort(400, description="页面已过期，请刷新后重试。")
+    """Kept for the views that call it: CSRFProtect (hotline.web.security) checks every console POST first."""
 
 
 def login_required(view: Callable) -> Callable:
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        user_id = session.get("user_id")
-        user = db().get(User, user_id) if user_id else None
-        if user is None or not user.active or user.role not in ROLES:
-            session.pop("user_id", None)
+        user = current_staff()
+        if user is None:
             return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
         g.user = user
         return guarded(view)(*args, **kwargs)
@@ -83,7 +73,7 @@ def _people():
 @bp.app_context_processor
 def _helpers():
     return {
-        "csrf_token": csrf_token,
+        "csrf_token": generate_csrf,
         "STATUS_NAMES": STATUS_NAMES,
         "WARNING_NAMES": WARNING_NAMES,
         "DISPUTE_TYPES": DISPUTE_TYPES,
@@ -116,13 +106,11 @@ def _helpers():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
-        check_csrf()
-        user = authenticate(db(), request.form.get("username", ""), request.form.get("password", ""))
+        user = authenticate(db(), request.form.get("username", "")[:64], request.form.get("password", "")[:256])
         if user is None or user.role not in ROLES:
             flash("用户名或密码不正确。")
             return render_template("login.html"), 401
-        session.clear()
-        session["user_id"] = user.id
+        sign_in(user)
         target = safe_next(request.args.get("next", ""))
         return redirect(target or url_for(HOME[user.role]))
     return render_template("login.html")
@@ -201,8 +189,7 @@ def account_update(username: str):
 
 @bp.post("/logout")
 def logout():
-    check_csrf()
-    session.clear()
+    sign_out()
     return redirect(url_for("console.login"))
 
 
@@ -541,9 +528,9 @@ def register_error_pages(app) -> None:
         if request.path.startswith("/api/"):
             return json_error(status, {404: "not_found", 405: "method_not_allowed"}.get(status, "error"),
                               API_ERROR_MESSAGES.get(status, getattr(error, "description", "") or "请求无法处理。"))
-        if "user" not in g and session.get("user_id"):
-            user = db().get(User, session["user_id"])
-            if user is not None and user.active:
+        if "user" not in g:
+            user = current_staff()
+            if user is not None:
                 g.user = user
         title, message = ERROR_PAGES.get(status, ERROR_PAGES[500])
         described = getattr(error, "description", None)

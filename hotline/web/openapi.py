@@ -1,208 +1,20 @@
-"""The OpenAPI 3.1 document of /api, written as data; tests check it covers every route and every answer."""
+"""The OpenAPI 3.1 document of /api: paths written here, every body and answer generated from hotline/web/schemas.py.
+
+Tests check it covers every route and that every answer conforms.
+"""
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict
 
-from hotline.cases.lifecycle import (
-    DIFFICULTIES,
-    DOCUMENT_KINDS,
-    NEXT_PATHS,
-    OUTCOMES,
-    PARTY_ROLES,
-    STATUS_NAMES,
-    TIERS,
-    TRANSFER_DESTINATIONS,
-)
+from hotline.cases.lifecycle import STATUS_NAMES
 from hotline.triage import DISPUTE_TYPES
+from hotline.web import schemas
 
 Schema = Dict[str, Any]
 
 
-def _nullable(kind: str, **extra: Any) -> Schema:
-    return {"type": [kind, "null"], **extra}
-
-
 def _ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _object(properties: Dict[str, Schema], required: List[str] = (), closed: bool = True) -> Schema:
-    schema: Schema = {"type": "object", "properties": properties, "required": list(required or properties)}
-    if closed:
-        schema["additionalProperties"] = False
-    return schema
-
-
-NAMED = {"oneOf": [{"type": "null"}, _object({"code": {"type": "string"}, "name": {"type": "string"}})]}
-DATETIME = {"type": "string", "format": "date-time", "description": "UTC, ISO 8601 with Z"}
-NULL_DATETIME = {"type": ["string", "null"], "format": "date-time"}
-LEVEL = {"enum": ["orange", "red", "yellow", None], "description": "orange > red > yellow; null: none"}
-
-SUMMARY: Dict[str, Schema] = {
-    "number": {"type": "string", "description": "案件编号, e.g. JF20261122000001"},
-    "status": {"enum": list(STATUS_NAMES)},
-    "status_name": {"type": "string"},
-    "warning_level": LEVEL,
-    "warning_name": {"type": "string"},
-    "dispute_type": NAMED,
-    "description": {"type": "string"},
-    "location": _nullable("string"),
-    "line": _nullable("string"),
-    "channel": {"type": "string"},
-    "urgency": {"enum": ["emergency", "general", "complex"]},
-    "urgency_name": {"type": "string"},
-    "deadline_at": DATETIME,
-    "overdue": {"type": "boolean", "description": "still open and past its deadline"},
-    "escalations": {"type": "integer", "minimum": 0},
-    "route": _object({"to": _nullable("string"), "reason": _nullable("string")}),
-    "tier": {"enum": [*TIERS, None]},
-    "tier_name": _nullable("string"),
-    "committee": _nullable("string"),
-    "organisation": {"oneOf": [{"type": "null"}, _object({"code": {"type": "string"}, "name": {"type": "string"}})]},
-    "assignee": {"oneOf": [{"type": "null"},
-                           _object({"username": {"type": "string"}, "display_name": {"type": "string"}})]},
-    "respondent": _nullable("string"),
-    "people_count": _nullable("integer"),
-    "group": {"oneOf": [{"type": "null"}, _object({
-        "id": {"type": "integer"}, "head_count": {"type": "integer"}, "warning_level": LEVEL,
-        "members": {"type": "array", "items": _object({
-            "number": {"type": "string"}, "status": {"type": "string"}, "warning_level": LEVEL,
-            "people_count": _nullable("integer"), "location": _nullable("string"),
-            "respondent": _nullable("string")})},
-    }, required=["id", "head_count", "warning_level"])]},
-    "transferred_to": _nullable("string"),
-    "outcome": NAMED,
-    "difficulty": NAMED,
-    "next_path": NAMED,
-    "created_at": DATETIME,
-    "updated_at": DATETIME,
-}
-
-DETAIL_EXTRA: Dict[str, Schema] = {
-    "triage": {"type": "object", "description": "the triage record of TAXONOMY.md"},
-    "risk_signals": {"type": "array", "items": {"type": "string"}},
-    "pii_consent": {"type": "boolean"},
-    "contact_phone": _nullable("string"),
-    "agreement": _nullable("string"),
-    "subsidy_yuan": _nullable("integer"),
-    "rating": _nullable("integer"),
-    "evaluation": _nullable("string"),
-    "citizen_rating": _nullable("integer", description="the citizen's own 1-5 rating, asked after resolution"),
-    "citizen_comment": _nullable("string"),
-    "rated_at": NULL_DATETIME,
-    "callback_requested_at": NULL_DATETIME,
-    "handoff": {"oneOf": [{"type": "null"}, _ref("Handoff")], "description": "the latest hand-off to a person"},
-    "resolved_at": NULL_DATETIME,
-    "closed_at": NULL_DATETIME,
-    "messages": {"type": "array", "items": _ref("Message")},
-    "events": {"type": "array", "description": "the append-only audit trail", "items": _object({
-        "at": DATETIME, "actor": {"type": "string"}, "action": {"type": "string"}, "action_name": {"type": "string"},
-        "from_status": _nullable("string"), "to_status": _nullable("string"), "note": _nullable("string"),
-        "detail": {"type": ["object", "null"]}})},
-    "parties": {"type": "array", "items": _object({
-        "role": {"enum": list(PARTY_ROLES)}, "role_name": {"type": "string"}, "name": {"type": "string"},
-        "phone": _nullable("string")})},
-    "documents": {"type": "array", "items": _object({
-        "kind": {"enum": list(DOCUMENT_KINDS)}, "kind_name": {"type": "string"}, "title": {"type": "string"},
-        "body": {"type": "string"}, "created_by": {"type": "string"}, "created_at": DATETIME})},
-    "allowed_transitions": {"type": "array", "items": {"type": "string"}},
-}
-
-REASON = {"type": "string", "minLength": 1, "description": "理由（必填）"}
-NOTE = {"type": "string", "description": "备注（可选）"}
-
-SCHEMAS: Dict[str, Schema] = {
-    "Error": _object({"error": _object({"code": {"type": "string"}, "message": {"type": "string"}})}),
-    "Message": _object({
-        "id": {"type": "integer"}, "sender": {"enum": ["citizen", "bot", "mediator", "system"]},
-        "author": _nullable("string", description="the person who wrote it (user:zhang)"),
-        "text": {"type": "string"}, "at": DATETIME}),
-    "Handoff": _object({
-        "status": {"enum": ["waiting", "active", "ended", "timed_out"]},
-        "reason": {"enum": ["request_human", "fallback", "warning", "mediator"]}, "reason_name": {"type": "string"},
-        "channel": {"type": "string"}, "requested_at": DATETIME, "accepted_at": NULL_DATETIME,
-        "accepted_by": {"oneOf": [{"type": "null"},
-                                  _object({"username": {"type": "string"}, "display_name": {"type": "string"}})]},
-        "ended_at": NULL_DATETIME}),
-    "Messages": _object({"messages": {"type": "array", "items": _ref("Message")},
-                         "handoff": {"oneOf": [{"type": "null"}, _ref("Handoff")]}}),
-    "ConversationMessages": _object({
-        "channel": {"enum": ["webchat", "wechat", "sms", "voice"]}, "provider_user_id": {"type": "string"},
-        "messages": {"type": "array", "items": _object({
-            "direction": {"enum": ["in", "out"]}, "at": DATETIME,
-            "provider_id": {"type": ["string", "null"], "description": "MsgId / MessageSid / CallSid:turn"},
-            "text": {"type": ["string", "null"], "description": "inbound text is masked once processed"},
-            "state": {"enum": ["received", "processing", "processed", "failed", "pending", "sending", "sent",
-                               "delivered"]},
-        }, required=["direction", "at", "provider_id", "text", "state"], closed=False)}}),
-    "Handoffs": _object({"items": {"type": "array", "items": _object({
-        "case": _ref("CaseSummary"), "handoff": _ref("Handoff"), "waited_seconds": {"type": "integer"}})}}),
-    "Reply": _object({"text": {"type": "string", "minLength": 1, "maxLength": 2000,
-                               "description": "回复群众的内容"}}, required=["text"]),
-    "CaseSummary": _object(SUMMARY),
-    "CaseDetail": _object({**SUMMARY, **DETAIL_EXTRA}),
-    "Queue": _object({
-        "total": {"type": "integer", "description": "cases waiting, counted up to 10,000"},
-        "total_exact": {"type": "boolean", "description": "false when more than 10,000 wait (total is then 10,000)"},
-        "items": {"type": "array", "items": _ref("CaseSummary")}}),
-    "CaseList": _object({"items": {"type": "array", "items": _ref("CaseSummary")},
-                         "next_cursor": _nullable("string", description="pass as ?cursor= for the next page")}),
-    "Group": _object({
-        "id": {"type": "integer"}, "dispute_type": NAMED, "respondent": _nullable("string"),
-        "place": _nullable("string"), "head_count": {"type": "integer"}, "warning_level": LEVEL,
-        "created_at": DATETIME, "members": {"type": "array", "items": _ref("CaseSummary")}}),
-    "Organisations": _object({"items": {"type": "array", "items": _object({
-        "code": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
-        "tier": {"enum": [*TIERS, None]}, "area": _nullable("string"), "parent": _nullable("string"),
-        "routes": {"type": "array", "items": {"type": "string"}},
-        "specialisms": {"type": "array", "items": {"type": "string"}}})}}),
-    "Health": _object({"status": {"const": "ok"}, "database": {"const": "ok"}}),
-    "Meta": {"type": "object", "description": "codes accepted by the API with their Chinese names"},
-    "NewCase": _object({
-        "text": {"type": "string", "minLength": 1, "description": "诉求原文"},
-        "line": {"enum": ["12345", "110", "12348", None]},
-        "channel": {"type": "string", "default": "api"},
-        "sender_id": {"type": "string"},
-        "dispute_type": {"enum": list(DISPUTE_TYPES)},
-        "intent": {"type": "string", "default": "report_dispute"},
-        "triage": {"type": "object", "description": "a full triage record; when given, dispute_type and intent "
-                                                    "are ignored"},
-        "location": {"type": "string"},
-        "respondent": {"type": "string", "description": "被申请人 (links collective disputes)"},
-        "people_count": {"type": "integer", "minimum": 1},
-        "contact_phone": {"type": "string"},
-        "pii_consent": {"type": "boolean", "default": False},
-        "intake_key": {"type": "string", "description": "idempotency key (or the Idempotency-Key header)"},
-        "transcript": {"type": "array", "items": _object({
-            "sender": {"enum": ["citizen", "bot", "mediator", "system"]}, "text": {"type": "string"}})},
-    }, required=["text"]),
-    "Note": _object({"note": NOTE}, required=[]),
-    "Reason": _object({"reason": REASON}, required=["reason"]),
-    "Assign": _object({"organisation": {"type": "string", "description": "organisation code; chosen from route, "
-                                                                        "tier and place when left out"},
-                       "note": NOTE}, required=[]),
-    "Transfer": _object({
-        "to": {"type": "string", "description": "one of " + ", ".join(TRANSFER_DESTINATIONS)
-                                                + ", or org:<organisation code>"},
-        "reason": REASON}, required=["to", "reason"]),
-    "Resolve": _object({
-        "outcome": {"enum": [*OUTCOMES, *OUTCOMES.values()]},
-        "difficulty": {"enum": [*DIFFICULTIES, *DIFFICULTIES.values()],
-                       "description": "一般 / 疑难 / 重大 (case subsidy 100 / 200 / 300 yuan)"},
-        "agreement": {"type": "string", "description": "required when the outcome is success"},
-        "next_path": {"enum": [*NEXT_PATHS, *NEXT_PATHS.values()], "description": "required when mediation failed"},
-        "note": NOTE}, required=["outcome", "difficulty"]),
-    "Evaluate": _object({"rating": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": NOTE},
-                        required=["rating"]),
-    "WarningLevel": _object({"level": LEVEL, "reason": REASON}, required=["level", "reason"]),
-    "Party": _object({"role": {"enum": [*PARTY_ROLES, *PARTY_ROLES.values()]}, "name": {"type": "string"},
-                      "phone": {"type": "string", "description": "only with the citizen's consent"}, "note": NOTE},
-                     required=["role", "name"]),
-    "Document": _object({"kind": {"enum": [*DOCUMENT_KINDS, *DOCUMENT_KINDS.values()]}, "title": {"type": "string"},
-                         "body": {"type": "string"}}, required=["kind", "title"]),
-    "ClaimNext": _object({"organisation": {"type": "string"}, "dispute_type": {"enum": list(DISPUTE_TYPES)}},
-                         required=[]),
-}
 
 
 def _json(schema: Schema, description: str) -> Schema:
@@ -272,7 +84,8 @@ PATHS: Dict[str, Schema] = {
                            "given dispute type. The same `Idempotency-Key` header (or `intake_key`) returns the "
                            "case it opened before, with status 200.",
             "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                            "schema": {"type": "string"}}],
+                            "schema": {"type": "string", "minLength": 1,
+                                       "maxLength": schemas.IDEMPOTENCY_KEY_MAX}}],
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewCase")}}},
             "responses": {"201": _json(_ref("CaseDetail"), "新登记的案件"),
                           "200": _json(_ref("CaseDetail"), "同一幂等键已登记的案件"), **ERRORS,
@@ -309,10 +122,6 @@ PATHS: Dict[str, Schema] = {
         "summary": "等待人工接入的对话（等待最久的在前）",
         "parameters": [_query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "条数")],
         "responses": {"200": _json(_ref("Handoffs"), "等待中的转人工"), **ERRORS}}},
-    "/api/cases/{number}/messages": {"get": {
-        "summary": "对话记录（after 之后的消息）",
-        "parameters": [NUMBER, _query("after", {"type": "integer", "minimum": 0, "default": 0}, "上次看到的消息 id")],
-        "responses": {"200": _json(_ref("Messages"), "消息"), **ERRORS}}},
     "/api/conversations/{channel}/{provider_user_id}/messages": {"get": {
         "summary": "某渠道某群众的全部消息（收到的和发出的，按时间顺序，含渠道消息标识和送达状态）",
         "description": "Operators and admins read any conversation; a mediator only one whose case they hold or took "
@@ -321,6 +130,10 @@ PATHS: Dict[str, Schema] = {
                         "schema": {"enum": ["webchat", "wechat", "sms", "voice"]}},
                        {"name": "provider_user_id", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": {"200": _json(_ref("ConversationMessages"), "消息"), **ERRORS}}},
+    "/api/cases/{number}/messages": {"get": {
+        "summary": "对话记录（after 之后的消息）",
+        "parameters": [NUMBER, _query("after", {"type": "integer", "minimum": 0, "default": 0}, "上次看到的消息 id")],
+        "responses": {"200": _json(_ref("Messages"), "消息"), **ERRORS}}},
     "/api/cases/{number}/accept": _action(
         "接入对话（人工接管，机器人暂停）", "Note", "A mediator who holds no case claims it first. The caller must be "
                                          "a person.", conflict="对话已由他人接待，或案件不是在线对话"),
@@ -359,7 +172,8 @@ def spec(server_url: str = "") -> Dict[str, Any]:
         "security": [{"bearerAuth": []}, {"consoleSession": []}],
         "paths": PATHS,
         "components": {
-            "schemas": SCHEMAS,
+            # One declaration per body and answer (hotline/web/schemas.py): what the API validates is published.
+            "schemas": schemas.openapi_schemas(),
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer"},
                 "consoleSession": {"type": "apiKey", "in": "cookie", "name": "session"},

@@ -11,7 +11,7 @@ the holder rule.
 from __future__ import annotations
 
 import functools
-from typing import Callable, Dict, FrozenSet, Optional
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Optional
 
 from flask import abort, g, request
 
@@ -20,6 +20,9 @@ from hotline.cases.actors import PERMISSIONS
 from hotline.cases.privacy import PII_ROLES
 from hotline.legal.review import REVIEWER_ROLES
 from hotline.web.errors import json_error
+
+if TYPE_CHECKING:
+    from hotline.cases.actors import Actor
 
 ANONYMOUS = "anonymous"
 PUBLIC: FrozenSet[str] = frozenset({ANONYMOUS, *ROLES})

@@ -10,18 +10,23 @@ import pytest
 from hotline.rasa_client import RasaClient, RasaUnavailable
 
 
+HEADERS = []  # the Authorization header of each call to the fake server
+
+
 @pytest.fixture
 def fake_rasa():
     """A stand-in Rasa server; `routes` maps a path to the status it answers, and records the calls."""
     calls, routes = [], {}
+    HEADERS.clear()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 - the stdlib's name
             path, _, query = self.path.partition("?")
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             calls.append((path, query, body))
+            HEADERS.append(self.headers.get("Authorization"))
             status = routes.get(path, 404)
-            payload = json.dumps({"text": body.get("text"), "via": path}).encode()
+            payload = json.dumps({"text": body.get("text") if isinstance(body, dict) else None, "via": path}).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
@@ -39,17 +44,30 @@ def fake_rasa():
     server.server_close()
 
 
-def test_parse_uses_our_endpoint_with_the_token(fake_rasa):
+TOKEN = "t0k-" + "x" * 40
+
+
+def test_parse_uses_our_endpoint_with_the_token_in_the_header_never_the_url(fake_rasa):
+    import jwt
+
     url, routes, calls = fake_rasa
-    routes.update({"/webhooks/nlu/parse": 200, "/model/parse": 200})
-    assert RasaClient(url, "t0k").parse("你好") == {"text": "你好", "via": "/webhooks/nlu/parse"}
-    assert calls == [("/webhooks/nlu/parse", "token=t0k", {"text": "你好"})]
+    routes.update({"/webhooks/nlu/parse": 200, "/model/parse": 200, "/conversations/a%2Fb/tracker/events": 200})
+    client = RasaClient(url, TOKEN)
+    assert client.parse("你好") == {"text": "你好", "via": "/webhooks/nlu/parse"}
+    client.append_events("a/b", [])
+    assert [(path, query) for path, query, _ in calls] == [("/webhooks/nlu/parse", ""),
+                                                            ("/conversations/a%2Fb/tracker/events", "")]
+    for header in HEADERS:
+        scheme, _, token = header.partition(" ")
+        claims = jwt.decode(token, TOKEN, algorithms=["HS256"])  # what `rasa run --jwt-secret` checks
+        assert scheme == "Bearer" and claims["user"]["role"] == "admin"
+    assert TOKEN not in "".join(HEADERS)
 
 
 def test_a_server_without_the_channel_is_asked_at_model_parse_from_then_on(fake_rasa):
     url, routes, calls = fake_rasa
     routes.update({"/model/parse": 200})
-    client = RasaClient(url, "t0k")
+    client = RasaClient(url, TOKEN)
     assert client.parse("一")["via"] == "/model/parse"
     assert client.parse("二")["via"] == "/model/parse"
     assert [path for path, _, _ in calls] == ["/webhooks/nlu/parse", "/model/parse", "/model/parse"]
@@ -59,5 +77,5 @@ def test_other_refusals_are_not_retried(fake_rasa):
     url, routes, calls = fake_rasa
     routes.update({"/webhooks/nlu/parse": 401, "/model/parse": 200})
     with pytest.raises(RasaUnavailable, match="HTTP 401") as failure:
-        RasaClient(url, "wrong").parse("你好")
+        RasaClient(url, "wrong-" + "y" * 40).parse("你好")
     assert failure.value.status == 401 and len(calls) == 1

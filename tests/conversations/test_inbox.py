@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from hotline.cases.models import CaseEvent, InboundMessage, OutboxMessage
 from hotline.conversations import handoff, inbox, outbox
 from hotline.conversations.safety import EMERGENCY_TEXT
-from hotline.privacy import mask
+from hotline.privacy import mask_personal
 from hotline.rasa_client import RasaUnavailable
 
 
@@ -59,9 +59,9 @@ def test_a_message_is_stored_answered_through_the_outbox_and_then_masked(session
 
 
 def test_the_mask_keeps_head_and_tail_of_phones_and_id_numbers():
-    assert mask("电话13912345678") == "电话139****5678"
-    assert mask("身份证110101199003071234号") == "身份证110101********1234号"
-    assert mask(None) == "" and mask("邻居漏水") == "邻居漏水"
+    assert mask_personal("电话13912345678") == "电话139****5678"
+    assert mask_personal("身份证110101199003071234号") == "身份证110101********1234号"
+    assert mask_personal(None) == "" and mask_personal("邻居漏水") == "邻居漏水"
 
 
 def test_a_redelivery_is_one_turn_and_gets_the_same_answer(sessions):

@@ -150,7 +150,7 @@ def test_no_model_loaded_503(tmp_path):
     """A Rasa server with our channel but no model (an empty model folder) answers 503."""
     port, token = free_port(), "no-model-token"
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 't.db'}",
-           "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook"}
+           "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook", "ACTIONS_SECRET": "unused-no-action-runs"}
     env.pop("REDIS_URL", None)
     (tmp_path / "models").mkdir()
     log = open(tmp_path / "rasa.log", "wb")
