@@ -27,8 +27,10 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024  # the largest legitimate body (a 50,000-character document) is ~150 KB
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-# Blueprints whose changes ride on the console's session cookie, so another site could forge them.
-CSRF_BLUEPRINTS = ("console", "api")
+# Every change that rides on the console's session cookie is checked, since another site could forge it;
+# these blueprints are exempt: the channels' webhooks are signed by their provider, and the web chat's
+# conversation cookie is SameSite=Lax (another site's POST does not carry it).
+CSRF_EXEMPT_BLUEPRINTS = ("webchat", "wechat", "twilio_sms", "twilio_voice")
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -49,17 +51,13 @@ login_manager = LoginManager()
 # --- rate limits -------------------------------------------------------------------
 
 
-def _json_body() -> Dict[str, Any]:
-    payload = request.get_json(silent=True) if request.is_json else None
-    return payload if isinstance(payload, dict) else {}
-
 
 def conversation_key() -> str:
-    """The web-chat conversation a request speaks for (its sender id), else the client address."""
-    sender = request.args.get("sender_id") or _json_body().get("sender_id")
-    if isinstance(sender, str) and sender:
-        return f"conversation:{sender[:128]}"
-    return f"ip:{get_remote_address()}"
+    """The web-chat conversation a request speaks for (the server-issued cookie), else the client address."""
+    from integrations.webchat import conversation_id
+
+    sender = conversation_id()
+    return f"conversation:{sender}" if sender else f"ip:{get_remote_address()}"
 
 
 def account_key() -> str:
@@ -88,9 +86,9 @@ LIMITS: Dict[str, List[Tuple[str, Callable[[], str], Optional[Callable[[Any], bo
     "console.login": [("60 per minute", get_remote_address, None),
                       # 10 wrong passwords in 15 minutes lock the account for the rest of the window.
                       ("10 per 15 minutes", account_key, _failed_sign_in)],
-    "chat.send_message": [("120 per minute", get_remote_address, None),
+    "webchat.send_message": [("120 per minute", get_remote_address, None),
                           ("20 per minute", conversation_key, None)],
-    "chat.poll_messages": [("600 per minute", get_remote_address, None),
+    "webchat.poll_messages": [("600 per minute", get_remote_address, None),
                            ("60 per minute", conversation_key, None)],
 }
 API_LIMIT = "300 per minute"
@@ -213,7 +211,7 @@ def _internal(error):
 
 
 def _csrf_failed(_error: CSRFError):
-    if request.blueprint == "api":
+    if request.blueprint == "api" or wants_json():
         return json_error(403, "csrf_failed", "页面已过期，请刷新后重试（缺少或错误的 X-CSRF-Token）。")
     return error_answer(400, "csrf_failed", "页面已过期，请刷新后重试。")
 
@@ -247,11 +245,13 @@ def _check_body() -> None:
 
 
 def _check_csrf() -> None:
-    if request.method in SAFE_METHODS or request.blueprint not in CSRF_BLUEPRINTS:
-        return
-    if request.blueprint == "api" and (request.headers.get("Authorization") or not _current_login.is_authenticated):
-        # A bearer token is not sent by a browser on its own: nothing to forge; without any
-        # credentials api_auth answers 401.
+    if request.method in SAFE_METHODS or request.url_rule is None or request.blueprint in CSRF_EXEMPT_BLUEPRINTS:
+        return  # (no rule: nothing will run, the 404/405 answers)
+    if request.blueprint == "api" and request.headers.get("Authorization"):
+        return  # a bearer token is not sent by a browser on its own: nothing to forge
+    if not _current_login.is_authenticated and request.endpoint != "console.login":
+        # Nobody is signed in: nothing to forge, and the view sends the visitor to sign in (or answers 401).
+        # Signing in itself is checked, so another site cannot sign a browser into its own account.
         return
     csrf.protect()
 

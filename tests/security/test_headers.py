@@ -32,6 +32,7 @@ def test_static_files_may_be_cached(client):
     response = client.get("/static/chat.js")
     assert response.status_code == 200 and response.headers.get("Cache-Control") != "no-store"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    response.close()  # a static file is streamed from an open file
 
 
 def test_hsts_over_https(client):
