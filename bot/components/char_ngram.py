@@ -59,10 +59,15 @@ class CharNgramModel:
             ("svm", LinearSVC(C=self.C, class_weight=self.class_weight)),
         ])
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str], calibrate: bool = False) -> "CharNgramModel":
+    def fit(self, texts: Sequence[str], labels: Sequence[str], calibrate: bool = False,
+            calibrate_on: Optional[int] = None) -> "CharNgramModel":
+        """Fit on all texts; with `calibrate`, fit the sharpness on the first `calibrate_on` of
+        them (all by default): the training-time wrapped copies need not be calibrated on, the
+        confidences are about the requests, and leaving them out halves the calibration's fits."""
         self.pipeline = self.estimator().fit(list(texts), list(labels))
         if calibrate:
-            self.sharpness = self.calibrate(texts, labels)
+            n = len(texts) if calibrate_on is None else calibrate_on
+            self.sharpness = self.calibrate(list(texts)[:n], list(labels)[:n])
         return self
 
     def calibrate(self, texts: Sequence[str], labels: Sequence[str], folds: int = 3) -> float:
@@ -196,7 +201,8 @@ class CharNgramComponent:
 
     def _with_letters(self, texts: Sequence[str], intents: Sequence[str], labels: Sequence[str]):
         """texts and labels plus, when `augment_letters` is on, the letter and question wrappings
-        of bot/components/augment.py (fixed seed: the same data always trains the same model)."""
+        of bot/components/augment.py (fixed seed: the same data always trains the same model),
+        appended after the originals."""
         texts, labels = list(texts), list(labels)
         if not self.config.get("augment_letters"):
             return texts, labels
@@ -208,9 +214,13 @@ class CharNgramComponent:
         logger.info(f"{type(self).__name__}: {len(extra)} wrapped copies of the examples added for training")
         return texts + [t for t, _, _ in extra], labels + [label for _, _, label in extra]
 
-    def _fit_and_persist(self, texts: Sequence[str], labels: Sequence[str]) -> Resource:
+    def _fit_and_persist(self, texts: Sequence[str], labels: Sequence[str],
+                         calibrate_on: Optional[int] = None) -> Resource:
+        """Fit and store the model; `calibrate_on`: calibrate on the first that many texts only
+        (the unwrapped examples, see `_with_letters`)."""
         calibrate = bool(self.config.get("calibrate", False))
-        self._model = CharNgramModel(**config_of(self.config)).fit(texts, labels, calibrate=calibrate)
+        self._model = CharNgramModel(**config_of(self.config)).fit(texts, labels, calibrate=calibrate,
+                                                                   calibrate_on=calibrate_on)
         if calibrate:
             logger.info(f"{type(self).__name__}: calibrated softmax sharpness {self._model.sharpness:.2f}")
         with self._model_storage.write_to(self._resource) as model_dir:

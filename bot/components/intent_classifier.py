@@ -44,7 +44,8 @@ class CharNgramIntentClassifier(CharNgramComponent, GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get("text") and e.get(INTENT)]
         intents = [e.get(INTENT) for e in examples]
-        return self._fit_and_persist(*self._with_letters([e.get("text") for e in examples], intents, intents))
+        texts, labels = self._with_letters([e.get("text") for e in examples], intents, intents)
+        return self._fit_and_persist(texts, labels, calibrate_on=len(examples))
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self._model is None or not messages:
