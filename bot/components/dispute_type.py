@@ -59,8 +59,8 @@ class DisputeTypeClassifier(CharNgramComponent, GraphComponent):
         if len(set(labels)) < 2:
             logger.info("DisputeTypeClassifier: no dispute types in the data, not trained.")
             return self._resource
-        return self._fit_and_persist(*self._with_letters([e.get("text") for e in examples],
-                                                         [e.get(INTENT) for e in examples], labels))
+        texts, labels = self._with_letters([e.get("text") for e in examples], [e.get(INTENT) for e in examples], labels)
+        return self._fit_and_persist(texts, labels, calibrate_on=len(examples))
 
     def predict(self, texts: List[Text], typed: Optional[List[bool]] = None) -> List[Optional[Dict[Text, Any]]]:
         """The dispute type of each text, or None when it is about no dispute.

@@ -45,8 +45,32 @@ def test_pipeline_component_defaults():
     dispute = DisputeTypeClassifier.get_default_config()
     assert (dispute["analyzer"], dispute["max_ngram"], dispute["class_weight"]) == ("char_wb", 2, None)
     intent = CharNgramIntentClassifier.get_default_config()
-    assert (intent["analyzer"], intent["max_ngram"], intent["class_weight"]) == ("char_wb", 2, "balanced")
+    assert (intent["analyzer"], intent["class_weight"]) == ("char_wb_last_clause", "balanced")
     assert intent["calibrate"] and dispute["calibrate"]
+
+
+def test_the_last_clause_of_a_long_message_counts_apart():
+    from bot.components.char_ngram import LAST_CLAUSE_MARK, char_wb_and_last_clause
+
+    story = "老公前天在饭店门口被几个人打伤了，现在还住在医院里，对方会被拘留吗"
+    marked = [g[1:] for g in char_wb_and_last_clause(story) if g.startswith(LAST_CLAUSE_MARK)]
+    assert "拘留" in marked and "吗" in marked
+    assert "医院" not in marked  # only the question, not the story
+    assert not any(g.startswith(LAST_CLAUSE_MARK) for g in char_wb_and_last_clause("离婚孩子归谁"))
+
+
+def test_a_last_clause_model_round_trips_and_reads_the_question(tmp_path):
+    texts = ["我家孩子在学校被同学打了，住院花了五千多，学校要不要赔偿呢",
+             "邻居家孩子把我家玻璃砸了，大人也不管，我能要求他家赔吗",
+             "我家孩子在学校被同学打了，住院花了五千多，请你们帮忙调解一下",
+             "邻居家孩子把我家玻璃砸了，大人也不管，麻烦派人来调解一下"]
+    labels = ["ask_legal", "ask_legal", "report_dispute", "report_dispute"]
+    model = CharNgramModel(analyzer="char_wb_last_clause").fit(texts, labels)
+    model.save(tmp_path / "m.skops")
+    loaded = CharNgramModel.load(tmp_path / "m.skops")
+    asked = "楼上漏水把我家天花板泡坏了，物业也不管，楼上要不要赔呢"
+    assert loaded.probabilities([asked])[0][0][0] == "ask_legal"
+    assert loaded.probabilities([asked]) == model.probabilities([asked])
 
 
 # Three clearly different topics, six ways each, so held-out folds are mostly right.

@@ -15,12 +15,15 @@ import pytest
 import yaml
 
 HELDOUT = Path(__file__).with_name("heldout.yml")
-MIN_INTENT_ACCURACY = 0.93  # measured 0.950 on 200 messages on 2026-12-02 and again on 2026-12-04 with the letter data
+MIN_INTENT_ACCURACY = 0.95  # measured 0.965 on 200 messages on 2026-12-04 (model 96a9c1cc; 0.950 before)
 MIN_DISPUTE_ACCURACY = 0.97  # measured 0.992 on 2026-12-04 (1 of 120 wrong; 0.983 on 2026-12-02)
-# Dev set of real messages (2026-12-04, model 60aba2e8): letters read as dispute-or-service 0.842
-# (0.500 before the letter register), legal questions' dispute type 0.660 (0.487 before).
+# Dev set of real messages (2026-12-04, model 96a9c1cc): letters read as dispute-or-service 0.842
+# (0.500 before the letter register), legal questions' dispute type 0.689 (0.660 with model 60aba2e8,
+# 0.487 before), legal questions read as ask_legal 0.656 (0.580 with model 60aba2e8: stories ending
+# in a question were read as reports).
 MIN_DEV_LETTERS = 0.80
-MIN_DEV_LEGAL_TYPE_ACCURACY = 0.62
+MIN_DEV_LEGAL_TYPE_ACCURACY = 0.67
+MIN_DEV_LEGAL_INTENT_ACCURACY = 0.63
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +90,11 @@ def test_real_letters_are_read_as_requests_or_disputes(dev):
 def test_real_legal_questions_get_their_dispute_type(dev):
     accuracy = dev["consultation"]["dispute_type"]["accuracy"]
     assert accuracy >= MIN_DEV_LEGAL_TYPE_ACCURACY, f"legal questions: dispute-type accuracy {accuracy:.3f}"
+
+
+def test_real_legal_questions_are_read_as_questions(dev):
+    accuracy = dev["consultation"]["intent"]["accuracy"]
+    assert accuracy >= MIN_DEV_LEGAL_INTENT_ACCURACY, f"legal questions: intent accuracy {accuracy:.3f}"
 
 
 def test_every_dispute_or_legal_reading_has_a_type(dev):
