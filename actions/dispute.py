@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from abc import ABC, abstractmethod
 from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -23,11 +22,14 @@ logger = logging.getLogger(__name__)
 
 FORM_SLOTS = (intake.DETAILS, intake.LOCATION, intake.PARTY, intake.PEOPLE, intake.CONSENT, intake.PHONE,
               intake.CONFIRM, intake.CANCEL, intake.CANCEL_PENDING, intake.CONSENT_LOG, intake.CORRECTING)
-CONSENT_BUTTONS = [{"title": "同意", "payload": "/affirm"}, {"title": "不同意", "payload": "/deny"}]
-CANCEL_BUTTONS = [{"title": intake.CANCEL_BUTTONS_TEXT[0], "payload": "/affirm"},
-                  {"title": intake.CANCEL_BUTTONS_TEXT[1], "payload": "/deny"}]
 # Free-text answers: any words fill them, so a misread "stop" is never taken as one of these.
 _STRUCTURED_READERS = {intake.PEOPLE: intake.read_people, intake.PHONE: intake.read_phone}
+# What the bot says when it cannot read an answer (named in full, so the domain test finds every name).
+INVALID_RESPONSES = {
+    intake.DETAILS: "utter_invalid_incident_details", intake.LOCATION: "utter_invalid_incident_location",
+    intake.PARTY: "utter_invalid_other_party", intake.PEOPLE: "utter_invalid_people_count",
+    intake.PHONE: "utter_invalid_contact_phone",
+}
 CONFIRM_BUTTONS = [{"title": "对，登记吧", "payload": "/affirm"}, {"title": "要修改", "payload": "/deny"},
                    {"title": "不登记了", "payload": "/stop"}]
 
@@ -141,7 +143,7 @@ class ValidateDisputeForm(StoppableFormValidation):
             return [SlotSet(intake.CANCEL, True), SlotSet("requested_slot", None), ActiveLoop(None),
                     FollowupAction(self.stop_action)]
         # No, "继续", or anything else: the report goes on; nothing is ever dropped on a doubtful answer.
-        dispatcher.utter_message(text=intake.RESUMED)
+        dispatcher.utter_message(response="utter_report_resumed")
         return await self._continue(dispatcher, tracker, domain,
                                     [SlotSet(intake.CANCEL_PENDING, None), SlotSet(intake.CANCEL, None)])
 
@@ -167,7 +169,7 @@ class ValidateDisputeForm(StoppableFormValidation):
         return result
 
     def _invalid(self, dispatcher: CollectingDispatcher, slot: str) -> Dict[Text, Any]:
-        dispatcher.utter_message(text=intake.INVALID[slot])
+        dispatcher.utter_message(response=INVALID_RESPONSES[slot])
         return {slot: None}
 
     def _read(self, slot: str, reader: Callable[[str], Any], value: Any, dispatcher: CollectingDispatcher,
@@ -207,7 +209,7 @@ class ValidateDisputeForm(StoppableFormValidation):
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
             return {intake.PEOPLE: int(value), intake.CORRECTING: None}
         if intake.read_people(str(value or "")) is None and intake.is_family(str(value or "")):
-            dispatcher.utter_message(text=intake.PEOPLE_FAMILY)
+            dispatcher.utter_message(response="utter_ask_household_size")
             return {intake.PEOPLE: None}
         return self._read(intake.PEOPLE, intake.read_people, value, dispatcher, tracker)
 
@@ -265,7 +267,7 @@ class ValidateDisputeForm(StoppableFormValidation):
         if new_value:
             return {field: new_value, intake.CONFIRM: None, intake.CORRECTING: None}
         if new_text and field == intake.TYPE:
-            dispatcher.utter_message(text=intake.INVALID[intake.TYPE])
+            dispatcher.utter_message(response="utter_invalid_dispute_type")
             return {intake.CONFIRM: None}
         if field == intake.TYPE:
             dispatcher.utter_message(text="请问是哪一类纠纷？比如“邻里纠纷”“劳动争议”“婚姻家庭”。")
@@ -274,65 +276,18 @@ class ValidateDisputeForm(StoppableFormValidation):
         return {field: None, intake.CONFIRM: None, intake.CORRECTING: field}
 
 
-class _AskAction(Action, ABC):
-    """Asks for one slot of a form; the question depends on what is known (e.g. the dispute type)."""
-
-    @property
-    @abstractmethod
-    def slot(self) -> str:
-        """The slot this action asks for: each subclass sets it, and only subclasses are registered."""
+class ActionAskSummaryConfirmed(Action):
+    """The read-back before the case is opened: the form's only question built from what was said."""
 
     def name(self) -> Text:
-        return f"action_ask_{self.slot}"
-
-    def text(self, tracker: Tracker) -> str:
-        return intake.question(self.slot, tracker.get_slot("dispute_type"))
-
-    buttons: Optional[List[Dict[str, str]]] = None
+        return f"action_ask_{intake.CONFIRM}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text=self.text(tracker), buttons=self.buttons or [])
-        return []
-
-
-class ActionAskIncidentDetails(_AskAction):
-    slot = intake.DETAILS
-
-
-class ActionAskIncidentLocation(_AskAction):
-    slot = intake.LOCATION
-
-
-class ActionAskOtherParty(_AskAction):
-    slot = intake.PARTY
-
-
-class ActionAskPeopleCount(_AskAction):
-    slot = intake.PEOPLE
-
-
-class ActionAskPiiConsent(_AskAction):
-    slot = intake.CONSENT
-    buttons = CONSENT_BUTTONS
-
-
-class ActionAskContactPhone(_AskAction):
-    slot = intake.PHONE
-
-
-class ActionAskCancelConfirmed(_AskAction):
-    slot = intake.CANCEL
-    buttons = CANCEL_BUTTONS
-
-
-class ActionAskSummaryConfirmed(_AskAction):
-    slot = intake.CONFIRM
-    buttons = CONFIRM_BUTTONS
-
-    def text(self, tracker: Tracker) -> str:
         values = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
         values["report_text"] = tracker.get_slot("report_text")
-        return intake.summary(values, tracker.get_slot("dispute_type"), consent=tracker.get_slot(intake.CONSENT))
+        text = intake.summary(values, tracker.get_slot("dispute_type"), consent=tracker.get_slot(intake.CONSENT))
+        dispatcher.utter_message(text=text, buttons=CONFIRM_BUTTONS)
+        return []
 
 
 def _reset() -> List[EventType]:

@@ -28,8 +28,13 @@ def test_a_high_warning_asks_only_where():
 
 
 def test_the_other_party_question_fits_the_dispute():
-    assert "医院" in intake.question("other_party", "medical")
-    assert "邻居" in intake.question("other_party", "neighbor")
+    from hotline.conversations import wording
+
+    def asked(code):
+        return wording.text("utter_ask_other_party", {"dispute_type": code})
+
+    assert "医院" in asked("medical") and "邻居" in asked("neighbor")
+    assert asked("other") == asked(None) == asked("no_such_type") == "和您发生纠纷的是谁？说姓名、单位或和您的关系都可以。"
 
 
 @pytest.mark.parametrize("text, expected", [
