@@ -14,7 +14,7 @@ from actions.forms import StoppableFormValidation
 from actions.handoff import hand_off
 from hotline.cases.lifecycle import WARNING_NAMES
 from hotline.cases.service import open_case, record_event
-from hotline.conversations import intake
+from hotline.conversations import intake, wording
 from hotline.timeutil import format_deadline
 from hotline.triage import extract_entities
 
@@ -54,22 +54,22 @@ class ActionAcknowledgeDispute(Action):
         triage = common.triage_of(event)
         dispute = triage.get("dispute_type") or {}
         name = dispute.get("name")
-        if name and dispute.get("code") != "other":
-            kind = name if name.endswith(("纠纷", "争议")) else f"{name}纠纷"
-            text = f"明白了，这是一起{kind}。我先帮您登记，好让调解员尽快跟进，随时说“算了”可以停止。"
-        else:
-            text = "明白了，我先帮您登记这件事，好让调解员尽快跟进，随时说“算了”可以停止。"
+        params = {"rule": "", "urgent": ""}
         level = triage.get("warning_level")
         if level in ("orange", "red"):
-            text += f"您说的情况已标为{WARNING_NAMES[level]}，只问一两个问题，马上转给工作人员。"
+            params["urgent"] = wording.text("utter_report_urgent", level=WARNING_NAMES[level])
         else:
             # A report with a clear legal rule (no written contract -> double wages): say it now, then register.
             from actions.legal import implied_rule
 
             rule = implied_rule((event or {}).get("text") or "")
             if rule:
-                text = rule + "\n" + text
-        dispatcher.utter_message(text=text)
+                params["rule"] = rule + "\n"
+        if name and dispute.get("code") != "other":
+            kind = name if name.endswith(("纠纷", "争议")) else f"{name}纠纷"
+            dispatcher.utter_message(response="utter_acknowledge_dispute", kind=kind, **params)
+        else:
+            dispatcher.utter_message(response="utter_acknowledge_report", **params)
         # A new report starts clean: nothing from an earlier report in this conversation carries over.
         events: List[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
         events += [
@@ -162,10 +162,10 @@ class ValidateDisputeForm(StoppableFormValidation):
             phone = intake.read_phone(text)
             if phone:
                 result[intake.PHONE] = phone
-            dispatcher.utter_message(text="好的，已记录您同意留电话" + ("。" if phone else "，稍后请留一个号码。"))
+            dispatcher.utter_message(response="utter_consent_given" if phone else "utter_consent_given_ask_phone")
         else:
             result[intake.PHONE] = None
-            dispatcher.utter_message(text="好的，已撤回同意，不记录您的电话和其他个人信息。")
+            dispatcher.utter_message(response="utter_consent_withdrawn")
         return result
 
     def _invalid(self, dispatcher: CollectingDispatcher, slot: str) -> Dict[Text, Any]:
@@ -220,11 +220,11 @@ class ValidateDisputeForm(StoppableFormValidation):
         else:
             answer = intake.read_yes_no(str(value or ""), common.intent_of(tracker))
         if answer is None:
-            dispatcher.utter_message(text="请回复“同意”或“不同意”。")
+            dispatcher.utter_message(response="utter_invalid_pii_consent")
             return {intake.CONSENT: None}
         log = intake.log_consent(tracker.get_slot(intake.CONSENT_LOG), answer)
         if answer is False:
-            dispatcher.utter_message(text="好的，不记录您的电话和其他个人信息。以后想留电话，随时说“我同意留电话”就可以。")
+            dispatcher.utter_message(response="utter_consent_refused")
             return {intake.CONSENT: False, intake.PHONE: None, intake.CONSENT_LOG: log}
         result: Dict[Text, Any] = {intake.CONSENT: True, intake.CONSENT_LOG: log}
         phone = intake.read_phone(str(value or "")) if not isinstance(value, bool) else None
@@ -249,7 +249,7 @@ class ValidateDisputeForm(StoppableFormValidation):
         if answer is True:
             return {intake.CONFIRM: True}
         if answer is False:
-            dispatcher.utter_message(text=intake.correction_prompt())
+            dispatcher.utter_message(response="utter_ask_correction")
         # Anything else: the summary is read back again by action_ask_summary_confirmed.
         return {intake.CONFIRM: None}
 
@@ -257,7 +257,7 @@ class ValidateDisputeForm(StoppableFormValidation):
                  tracker: Tracker) -> Dict[Text, Any]:
         """"地点不对" asks for the item again; "经过改成：……" takes the new value at once. Every item can be named."""
         if field == intake.PHONE and tracker.get_slot(intake.CONSENT) is not True:
-            dispatcher.utter_message(text="您还没有同意记录电话，所以不会保存号码。想留电话的话，请说“我同意留电话”并附上号码。")
+            dispatcher.utter_message(response="utter_phone_needs_consent")
             return {intake.CONFIRM: None}
         readers = {intake.LOCATION: intake.read_location, intake.PHONE: intake.read_phone,
                    intake.PEOPLE: intake.read_people, intake.PARTY: intake.read_party,
@@ -270,7 +270,7 @@ class ValidateDisputeForm(StoppableFormValidation):
             dispatcher.utter_message(response="utter_invalid_dispute_type")
             return {intake.CONFIRM: None}
         if field == intake.TYPE:
-            dispatcher.utter_message(text="请问是哪一类纠纷？比如“邻里纠纷”“劳动争议”“婚姻家庭”。")
+            dispatcher.utter_message(response="utter_ask_dispute_type")
             return {intake.CONFIRM: None, intake.CORRECTING: None}
         # Named without a new value: the form asks for it again.
         return {field: None, intake.CONFIRM: None, intake.CORRECTING: field}
@@ -342,19 +342,12 @@ class ActionOpenCase(Action):
                                      detail={"consent": bool(change.get("consent")), "at": change.get("at")})
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
             logger.exception("opening a case failed for conversation %s (report key %s)", tracker.sender_id, key)
-            dispatcher.utter_message(
-                text="抱歉，系统暂时无法登记案件，您说的情况我们已经记下。请稍后再试，或直接拨打12345。"
-            )
+            dispatcher.utter_message(response="utter_case_open_failed")
             return []
         if not created:
             logger.info("case %s already open for report key %s", number, key)
-        lines = [f"已为您登记，案件编号：{number}。", f"调解员会在{format_deadline(deadline)}前跟进处理。"]
-        if consent:
-            lines.append("查询进度时，请提供案件编号和联系电话后四位。")
-        else:
-            lines.append("您没有同意留下联系方式，我们不会保存您的个人信息；在这个对话里凭案件编号就能查询进度，"
-                         "调解员也会在这里回复您。有法律问题可以直接问我，或拨打12348咨询律师。")
-        dispatcher.utter_message(text="".join(lines))
+        dispatcher.utter_message(response="utter_case_opened" if consent else "utter_case_opened_no_consent",
+                                 number=number, deadline=format_deadline(deadline))
         if not consent:
             _advise(dispatcher, text, tracker.get_slot("dispute_type"))
         events = _reset() + [SlotSet("case_number", number)]
@@ -379,7 +372,7 @@ def _advise(dispatcher: CollectingDispatcher, text: str, dispute_type: Optional[
         logger.exception("no advice for a report without consent")
         return
     if decision.kind == "answer":
-        dispatcher.utter_message(text="和您的情况相关的法律规定，供您参考：\n" + format_answer(decision.entry))
+        dispatcher.utter_message(response="utter_legal_advice", answer=format_answer(decision.entry))
 
 
 class ActionStopReport(Action):
@@ -387,6 +380,5 @@ class ActionStopReport(Action):
         return "action_stop_report"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text="好的，不登记了，刚才说的情况不会立案。以后需要随时再来找我；"
-                                      "如遇危险请立即拨打110。")
+        dispatcher.utter_message(response="utter_report_stopped")
         return _reset() + [SlotSet("dispute_type", None), SlotSet("report_text", None)]

@@ -67,7 +67,7 @@ class ActionStopped(Action):
         return "action_stopped"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text="好的，先不弄了。还有别的需要帮忙的吗？")
+        dispatcher.utter_message(response="utter_stopped")
         return [SlotSet(slot, None) for slot in ("lookup_number", "lookup_tail", "lookup_outcome", "callback_phone",
                                                  "citizen_rating", "rating_comment")]
 

@@ -214,10 +214,6 @@ def summary(values: Mapping[str, object], dispute_type: Optional[str], *, consen
     return "\n".join(lines)
 
 
-def correction_prompt() -> str:
-    return "请问哪一项需要改？可以说“类型”“经过”“地点”“对方”“人数”或“电话”，也可以直接说“地点改成：……”。"
-
-
 _NO = re.compile(r"^(不|不要|不用|不行|不可以|不必|别|算了吧?|no\b|n\b)|不同意|不愿意|不想|不留|不给|不方便|拒绝|别记",
                  re.IGNORECASE)
 _YES = re.compile(r"^(好|行|可以|同意|愿意|嗯|对|是|没问题|没错|ok|yes|y\b|中|成|要得|要的|需要)|同意|可以的|没问题",

@@ -132,3 +132,16 @@ def test_every_response_renders_and_says_您_not_你():
             text = variation["text"]
             assert "你" not in text.replace("您", ""), f"{name}: {text}"
             text.format_map(wording._Keep())  # a stray brace would break Rasa's filling too
+
+
+def test_the_chat_page_still_styles_the_domains_danger_texts():
+    """chat.js keys the danger style on the openings of the danger replies: an edit in the domain must keep them."""
+    import re
+
+    from hotline.conversations import wording
+
+    script = (PROJECT_ROOT / "hotline/web/static/chat.js").read_text(encoding="utf-8")
+    danger = re.compile(re.search(r"var DANGER = /(.+)/;", script).group(1))
+    for name in ("utter_emergency", "utter_emergency_followup", "utter_emergency_waiting"):
+        assert danger.match(wording.text(name)), name
+    assert not danger.match(wording.text("utter_greet"))
