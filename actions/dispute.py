@@ -30,8 +30,6 @@ INVALID_RESPONSES = {
     intake.PARTY: "utter_invalid_other_party", intake.PEOPLE: "utter_invalid_people_count",
     intake.PHONE: "utter_invalid_contact_phone",
 }
-CONFIRM_BUTTONS = [{"title": "对，登记吧", "payload": "/affirm"}, {"title": "要修改", "payload": "/deny"},
-                   {"title": "不登记了", "payload": "/stop"}]
 
 
 def _report(tracker: Tracker) -> Dict[str, Any]:
@@ -67,9 +65,9 @@ class ActionAcknowledgeDispute(Action):
                 params["rule"] = rule + "\n"
         if name and dispute.get("code") != "other":
             kind = name if name.endswith(("纠纷", "争议")) else f"{name}纠纷"
-            dispatcher.utter_message(response="utter_acknowledge_dispute", kind=kind, **params)
+            common.say_with_text_of_people(dispatcher, "utter_acknowledge_dispute", kind=kind, **params)
         else:
-            dispatcher.utter_message(response="utter_acknowledge_report", **params)
+            common.say_with_text_of_people(dispatcher, "utter_acknowledge_report", **params)
         # A new report starts clean: nothing from an earlier report in this conversation carries over.
         events: List[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
         events += [
@@ -285,8 +283,8 @@ class ActionAskSummaryConfirmed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         values = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
         values["report_text"] = tracker.get_slot("report_text")
-        text = intake.summary(values, tracker.get_slot("dispute_type"), consent=tracker.get_slot(intake.CONSENT))
-        dispatcher.utter_message(text=text, buttons=CONFIRM_BUTTONS)
+        items = intake.summary(values, tracker.get_slot("dispute_type"), consent=tracker.get_slot(intake.CONSENT))
+        common.say_with_text_of_people(dispatcher, "utter_read_back", tracker, items=items)
         return []
 
 
@@ -372,7 +370,7 @@ def _advise(dispatcher: CollectingDispatcher, text: str, dispute_type: Optional[
         logger.exception("no advice for a report without consent")
         return
     if decision.kind == "answer":
-        dispatcher.utter_message(response="utter_legal_advice", answer=format_answer(decision.entry))
+        common.say_with_text_of_people(dispatcher, "utter_legal_advice", answer=format_answer(decision.entry))
 
 
 class ActionStopReport(Action):

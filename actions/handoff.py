@@ -199,7 +199,7 @@ class ActionHandedBack(Action):
                 return []
             described = status.describe(case)
             number = case.number
-        dispatcher.utter_message(response="utter_handed_back", status=described)
+        common.say_with_text_of_people(dispatcher, "utter_handed_back", status=described)
         return [ConversationResumed(), SlotSet("case_number", number)] + _listening()
 
 

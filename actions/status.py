@@ -122,5 +122,5 @@ class ActionTellStatus(Action):
             from hotline.cases.service import get_case
 
             described = status.describe(get_case(session, number))
-        dispatcher.utter_message(response="utter_status", status=described)
+        common.say_with_text_of_people(dispatcher, "utter_status", status=described)
         return reset + [SlotSet("case_number", number)]

@@ -193,8 +193,10 @@ def log_consent(log: Optional[Sequence[Mapping]], consent: bool, now=None) -> Li
 
 
 def summary(values: Mapping[str, object], dispute_type: Optional[str], *, consent: Optional[bool]) -> str:
-    """The read-back before the case is opened; the phone is shown masked."""
-    lines = ["请核对一下要登记的信息："]
+    """The read-back's items, one per line (the response utter_read_back says them); the phone is shown masked."""
+    from hotline.conversations import wording
+
+    lines = []
     if dispute_type:
         lines.append(f"类型：{DISPUTE_TYPES.get(dispute_type, dispute_type)}")
     details = str(values.get(DETAILS) or values.get("report_text") or "").strip()
@@ -209,8 +211,7 @@ def summary(values: Mapping[str, object], dispute_type: Optional[str], *, consen
     if consent and values.get(PHONE):
         lines.append(f"电话：{mask_pii(str(values[PHONE]))}")
     elif consent is False:
-        lines.append("电话：不留（您没有同意记录个人信息）")
-    lines.append("没问题请回复“对”；要改哪一项直接说，比如“地点不对”或“经过改成：……”；不想登记了请说“算了”。")
+        lines.append(wording.text("utter_read_back_phone_refused"))
     return "\n".join(lines)
 
 

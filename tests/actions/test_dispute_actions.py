@@ -338,3 +338,17 @@ def test_a_place_that_starts_like_a_stop_word_is_still_a_place():
     from actions import common as shared
 
     assert shared.wants_to_stop(state) is False
+
+
+def test_the_read_back_keeps_any_words_the_citizen_wrote_and_offers_the_domains_buttons():
+    # Rasa's template filling gives up on a value holding "0[" and would send the raw template.
+    from actions.dispute import ActionAskSummaryConfirmed
+
+    dispatcher = CollectingDispatcher()
+    slots = {"report_text": REPORT, "dispute_type": "labor", "incident_location": "工业园10[3]号{厂房}",
+             "other_party": "宏达公司", "pii_consent": False}
+    run(ActionAskSummaryConfirmed(), dispatcher, tracker([], slots))
+    said = render(dispatcher.messages[0])
+    assert "地点：工业园10[3]号{厂房}" in said and said.startswith("请核对一下要登记的信息：")
+    assert "电话：不留" in said and "{items}" not in said
+    assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == ["对，登记吧", "要修改", "不登记了"]

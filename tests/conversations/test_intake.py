@@ -63,4 +63,8 @@ def test_the_summary_masks_the_phone_and_says_how_to_correct():
     text = intake.summary({"report_text": "老板欠我三万块工资", "incident_location": "城关镇幸福村",
                            "other_party": "宏达公司", "contact_phone": "13812345678"}, "labor", consent=True)
     assert "138****5678" in text and "13812345678" not in text
-    assert "地点：城关镇幸福村" in text and "对方：宏达公司" in text and "算了" in text
+    assert "地点：城关镇幸福村" in text and "对方：宏达公司" in text
+    from hotline.conversations import wording
+
+    said = wording.text("utter_read_back", items=text)
+    assert said.startswith("请核对一下要登记的信息：\n类型：劳动争议\n") and text in said and "算了" in said
