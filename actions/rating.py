@@ -77,15 +77,6 @@ class ValidateRatingForm(StoppableFormValidation):
         return {COMMENT: NONE if not text or rating.NO_COMMENT.match(text) else text}
 
 
-class ActionAskRatingComment(Action):
-    def name(self) -> Text:
-        return "action_ask_rating_comment"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(response="utter_ask_rating_comment")
-        return []
-
-
 def _save(tracker: Tracker, score: int, comment: Optional[str]) -> Optional[str]:
     """Store the rating on the conversation's resolved case; the case number, or None when none awaits it."""
     with common.sessions().begin() as session:
