@@ -49,8 +49,8 @@ fuzz: setup ## 10,000 generated requests against every API route (hypothesis): n
 demo: setup db ## a demo mediator account (random password) and sample cases
 	@$(BIN)/hotline demo
 
-validate: setup ## rasa data validate on the Chinese data
-	@$(BIN)/rasa data validate --config config.yml --domain bot/domain --data nlu_data bot/stories bot/rules
+validate: setup ## rasa data validate, strict (bot/validate.py)
+	@$(BIN)/python -m bot.validate
 
 lock: setup ## rewrite requirements.lock from .venv
 	@(echo "# Exact versions installed by scripts/setup.sh (pip freeze of a working .venv on Python 3.10)."; \

@@ -104,3 +104,17 @@ def transcript(tracker: Tracker) -> List[Tuple[str, str]]:
         elif event.get("event") == "bot" and event.get("text"):
             turns.append(("bot", event["text"]))
     return turns
+
+
+def say_with_text_of_people(dispatcher, response: str, tracker: Optional[Tracker] = None, **params: Any) -> None:
+    """A response whose parameters carry what people wrote (the citizen's words, a mediator's, the law's):
+    rendered here from the same domain response, with its buttons, and sent as text.
+
+    Rasa's filling gives up on the whole template when a filled value holds "0[" (its own
+    placeholder marker) and would send "{items}" instead; people's words may hold anything.
+    """
+    from hotline.conversations import wording
+
+    slots = dict(tracker.slots) if tracker is not None else {}
+    buttons = wording.variation(response, slots).get("buttons") or []
+    dispatcher.utter_message(text=wording.text(response, slots, **params), buttons=buttons)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from abc import ABC, abstractmethod
 from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -15,7 +14,7 @@ from actions.forms import StoppableFormValidation
 from actions.handoff import hand_off
 from hotline.cases.lifecycle import WARNING_NAMES
 from hotline.cases.service import open_case, record_event
-from hotline.conversations import intake
+from hotline.conversations import intake, wording
 from hotline.timeutil import format_deadline
 from hotline.triage import extract_entities
 
@@ -23,13 +22,14 @@ logger = logging.getLogger(__name__)
 
 FORM_SLOTS = (intake.DETAILS, intake.LOCATION, intake.PARTY, intake.PEOPLE, intake.CONSENT, intake.PHONE,
               intake.CONFIRM, intake.CANCEL, intake.CANCEL_PENDING, intake.CONSENT_LOG, intake.CORRECTING)
-CONSENT_BUTTONS = [{"title": "同意", "payload": "/affirm"}, {"title": "不同意", "payload": "/deny"}]
-CANCEL_BUTTONS = [{"title": intake.CANCEL_BUTTONS_TEXT[0], "payload": "/affirm"},
-                  {"title": intake.CANCEL_BUTTONS_TEXT[1], "payload": "/deny"}]
 # Free-text answers: any words fill them, so a misread "stop" is never taken as one of these.
 _STRUCTURED_READERS = {intake.PEOPLE: intake.read_people, intake.PHONE: intake.read_phone}
-CONFIRM_BUTTONS = [{"title": "对，登记吧", "payload": "/affirm"}, {"title": "要修改", "payload": "/deny"},
-                   {"title": "不登记了", "payload": "/stop"}]
+# What the bot says when it cannot read an answer (named in full, so the domain test finds every name).
+INVALID_RESPONSES = {
+    intake.DETAILS: "utter_invalid_incident_details", intake.LOCATION: "utter_invalid_incident_location",
+    intake.PARTY: "utter_invalid_other_party", intake.PEOPLE: "utter_invalid_people_count",
+    intake.PHONE: "utter_invalid_contact_phone",
+}
 
 
 def _report(tracker: Tracker) -> Dict[str, Any]:
@@ -52,22 +52,22 @@ class ActionAcknowledgeDispute(Action):
         triage = common.triage_of(event)
         dispute = triage.get("dispute_type") or {}
         name = dispute.get("name")
-        if name and dispute.get("code") != "other":
-            kind = name if name.endswith(("纠纷", "争议")) else f"{name}纠纷"
-            text = f"明白了，这是一起{kind}。我先帮您登记，好让调解员尽快跟进，随时说“算了”可以停止。"
-        else:
-            text = "明白了，我先帮您登记这件事，好让调解员尽快跟进，随时说“算了”可以停止。"
+        params = {"rule": "", "urgent": ""}
         level = triage.get("warning_level")
         if level in ("orange", "red"):
-            text += f"您说的情况已标为{WARNING_NAMES[level]}，只问一两个问题，马上转给工作人员。"
+            params["urgent"] = wording.text("utter_report_urgent", level=WARNING_NAMES[level])
         else:
             # A report with a clear legal rule (no written contract -> double wages): say it now, then register.
             from actions.legal import implied_rule
 
             rule = implied_rule((event or {}).get("text") or "")
             if rule:
-                text = rule + "\n" + text
-        dispatcher.utter_message(text=text)
+                params["rule"] = rule + "\n"
+        if name and dispute.get("code") != "other":
+            kind = name if name.endswith(("纠纷", "争议")) else f"{name}纠纷"
+            common.say_with_text_of_people(dispatcher, "utter_acknowledge_dispute", kind=kind, **params)
+        else:
+            common.say_with_text_of_people(dispatcher, "utter_acknowledge_report", **params)
         # A new report starts clean: nothing from an earlier report in this conversation carries over.
         events: List[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
         events += [
@@ -141,7 +141,7 @@ class ValidateDisputeForm(StoppableFormValidation):
             return [SlotSet(intake.CANCEL, True), SlotSet("requested_slot", None), ActiveLoop(None),
                     FollowupAction(self.stop_action)]
         # No, "继续", or anything else: the report goes on; nothing is ever dropped on a doubtful answer.
-        dispatcher.utter_message(text=intake.RESUMED)
+        dispatcher.utter_message(response="utter_report_resumed")
         return await self._continue(dispatcher, tracker, domain,
                                     [SlotSet(intake.CANCEL_PENDING, None), SlotSet(intake.CANCEL, None)])
 
@@ -160,14 +160,14 @@ class ValidateDisputeForm(StoppableFormValidation):
             phone = intake.read_phone(text)
             if phone:
                 result[intake.PHONE] = phone
-            dispatcher.utter_message(text="好的，已记录您同意留电话" + ("。" if phone else "，稍后请留一个号码。"))
+            dispatcher.utter_message(response="utter_consent_given" if phone else "utter_consent_given_ask_phone")
         else:
             result[intake.PHONE] = None
-            dispatcher.utter_message(text="好的，已撤回同意，不记录您的电话和其他个人信息。")
+            dispatcher.utter_message(response="utter_consent_withdrawn")
         return result
 
     def _invalid(self, dispatcher: CollectingDispatcher, slot: str) -> Dict[Text, Any]:
-        dispatcher.utter_message(text=intake.INVALID[slot])
+        dispatcher.utter_message(response=INVALID_RESPONSES[slot])
         return {slot: None}
 
     def _read(self, slot: str, reader: Callable[[str], Any], value: Any, dispatcher: CollectingDispatcher,
@@ -207,7 +207,7 @@ class ValidateDisputeForm(StoppableFormValidation):
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
             return {intake.PEOPLE: int(value), intake.CORRECTING: None}
         if intake.read_people(str(value or "")) is None and intake.is_family(str(value or "")):
-            dispatcher.utter_message(text=intake.PEOPLE_FAMILY)
+            dispatcher.utter_message(response="utter_ask_household_size")
             return {intake.PEOPLE: None}
         return self._read(intake.PEOPLE, intake.read_people, value, dispatcher, tracker)
 
@@ -218,11 +218,11 @@ class ValidateDisputeForm(StoppableFormValidation):
         else:
             answer = intake.read_yes_no(str(value or ""), common.intent_of(tracker))
         if answer is None:
-            dispatcher.utter_message(text="请回复“同意”或“不同意”。")
+            dispatcher.utter_message(response="utter_invalid_pii_consent")
             return {intake.CONSENT: None}
         log = intake.log_consent(tracker.get_slot(intake.CONSENT_LOG), answer)
         if answer is False:
-            dispatcher.utter_message(text="好的，不记录您的电话和其他个人信息。以后想留电话，随时说“我同意留电话”就可以。")
+            dispatcher.utter_message(response="utter_consent_refused")
             return {intake.CONSENT: False, intake.PHONE: None, intake.CONSENT_LOG: log}
         result: Dict[Text, Any] = {intake.CONSENT: True, intake.CONSENT_LOG: log}
         phone = intake.read_phone(str(value or "")) if not isinstance(value, bool) else None
@@ -247,7 +247,7 @@ class ValidateDisputeForm(StoppableFormValidation):
         if answer is True:
             return {intake.CONFIRM: True}
         if answer is False:
-            dispatcher.utter_message(text=intake.correction_prompt())
+            dispatcher.utter_message(response="utter_ask_correction")
         # Anything else: the summary is read back again by action_ask_summary_confirmed.
         return {intake.CONFIRM: None}
 
@@ -255,7 +255,7 @@ class ValidateDisputeForm(StoppableFormValidation):
                  tracker: Tracker) -> Dict[Text, Any]:
         """"地点不对" asks for the item again; "经过改成：……" takes the new value at once. Every item can be named."""
         if field == intake.PHONE and tracker.get_slot(intake.CONSENT) is not True:
-            dispatcher.utter_message(text="您还没有同意记录电话，所以不会保存号码。想留电话的话，请说“我同意留电话”并附上号码。")
+            dispatcher.utter_message(response="utter_phone_needs_consent")
             return {intake.CONFIRM: None}
         readers = {intake.LOCATION: intake.read_location, intake.PHONE: intake.read_phone,
                    intake.PEOPLE: intake.read_people, intake.PARTY: intake.read_party,
@@ -265,74 +265,27 @@ class ValidateDisputeForm(StoppableFormValidation):
         if new_value:
             return {field: new_value, intake.CONFIRM: None, intake.CORRECTING: None}
         if new_text and field == intake.TYPE:
-            dispatcher.utter_message(text=intake.INVALID[intake.TYPE])
+            dispatcher.utter_message(response="utter_invalid_dispute_type")
             return {intake.CONFIRM: None}
         if field == intake.TYPE:
-            dispatcher.utter_message(text="请问是哪一类纠纷？比如“邻里纠纷”“劳动争议”“婚姻家庭”。")
+            dispatcher.utter_message(response="utter_ask_dispute_type")
             return {intake.CONFIRM: None, intake.CORRECTING: None}
         # Named without a new value: the form asks for it again.
         return {field: None, intake.CONFIRM: None, intake.CORRECTING: field}
 
 
-class _AskAction(Action, ABC):
-    """Asks for one slot of a form; the question depends on what is known (e.g. the dispute type)."""
-
-    @property
-    @abstractmethod
-    def slot(self) -> str:
-        """The slot this action asks for: each subclass sets it, and only subclasses are registered."""
+class ActionAskSummaryConfirmed(Action):
+    """The read-back before the case is opened: the form's only question built from what was said."""
 
     def name(self) -> Text:
-        return f"action_ask_{self.slot}"
-
-    def text(self, tracker: Tracker) -> str:
-        return intake.question(self.slot, tracker.get_slot("dispute_type"))
-
-    buttons: Optional[List[Dict[str, str]]] = None
+        return f"action_ask_{intake.CONFIRM}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text=self.text(tracker), buttons=self.buttons or [])
-        return []
-
-
-class ActionAskIncidentDetails(_AskAction):
-    slot = intake.DETAILS
-
-
-class ActionAskIncidentLocation(_AskAction):
-    slot = intake.LOCATION
-
-
-class ActionAskOtherParty(_AskAction):
-    slot = intake.PARTY
-
-
-class ActionAskPeopleCount(_AskAction):
-    slot = intake.PEOPLE
-
-
-class ActionAskPiiConsent(_AskAction):
-    slot = intake.CONSENT
-    buttons = CONSENT_BUTTONS
-
-
-class ActionAskContactPhone(_AskAction):
-    slot = intake.PHONE
-
-
-class ActionAskCancelConfirmed(_AskAction):
-    slot = intake.CANCEL
-    buttons = CANCEL_BUTTONS
-
-
-class ActionAskSummaryConfirmed(_AskAction):
-    slot = intake.CONFIRM
-    buttons = CONFIRM_BUTTONS
-
-    def text(self, tracker: Tracker) -> str:
         values = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
         values["report_text"] = tracker.get_slot("report_text")
-        return intake.summary(values, tracker.get_slot("dispute_type"), consent=tracker.get_slot(intake.CONSENT))
+        items = intake.summary(values, tracker.get_slot("dispute_type"), consent=tracker.get_slot(intake.CONSENT))
+        common.say_with_text_of_people(dispatcher, "utter_read_back", tracker, items=items)
+        return []
 
 
 def _reset() -> List[EventType]:
@@ -387,19 +340,12 @@ class ActionOpenCase(Action):
                                      detail={"consent": bool(change.get("consent")), "at": change.get("at")})
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever failed
             logger.exception("opening a case failed for conversation %s (report key %s)", tracker.sender_id, key)
-            dispatcher.utter_message(
-                text="抱歉，系统暂时无法登记案件，您说的情况我们已经记下。请稍后再试，或直接拨打12345。"
-            )
+            dispatcher.utter_message(response="utter_case_open_failed")
             return []
         if not created:
             logger.info("case %s already open for report key %s", number, key)
-        lines = [f"已为您登记，案件编号：{number}。", f"调解员会在{format_deadline(deadline)}前跟进处理。"]
-        if consent:
-            lines.append("查询进度时，请提供案件编号和联系电话后四位。")
-        else:
-            lines.append("您没有同意留下联系方式，我们不会保存您的个人信息；在这个对话里凭案件编号就能查询进度，"
-                         "调解员也会在这里回复您。有法律问题可以直接问我，或拨打12348咨询律师。")
-        dispatcher.utter_message(text="".join(lines))
+        dispatcher.utter_message(response="utter_case_opened" if consent else "utter_case_opened_no_consent",
+                                 number=number, deadline=format_deadline(deadline))
         if not consent:
             _advise(dispatcher, text, tracker.get_slot("dispute_type"))
         events = _reset() + [SlotSet("case_number", number)]
@@ -424,7 +370,7 @@ def _advise(dispatcher: CollectingDispatcher, text: str, dispute_type: Optional[
         logger.exception("no advice for a report without consent")
         return
     if decision.kind == "answer":
-        dispatcher.utter_message(text="和您的情况相关的法律规定，供您参考：\n" + format_answer(decision.entry))
+        common.say_with_text_of_people(dispatcher, "utter_legal_advice", answer=format_answer(decision.entry))
 
 
 class ActionStopReport(Action):
@@ -432,6 +378,5 @@ class ActionStopReport(Action):
         return "action_stop_report"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text="好的，不登记了，刚才说的情况不会立案。以后需要随时再来找我；"
-                                      "如遇危险请立即拨打110。")
+        dispatcher.utter_message(response="utter_report_stopped")
         return _reset() + [SlotSet("dispute_type", None), SlotSet("report_text", None)]

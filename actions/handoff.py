@@ -22,7 +22,7 @@ from actions import common
 from actions.forms import StoppableFormValidation
 from hotline.cases.models import Case, Handoff
 from hotline.cases.service import add_message, get_case, open_case
-from hotline.conversations import handoff, intake, status
+from hotline.conversations import handoff, intake, status, wording
 from hotline.triage.routing import route as route_for
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,9 @@ INTENT_CHOICES = {
     "emergency": "有危险，需要报警",
 }
 DECLINED = "declined"
+# How the hand-off message starts, by why the conversation goes to a person.
+HANDOFF_LEADS = {"fallback": "utter_handoff_lead_fallback", "warning": "utter_handoff_lead_warning",
+                 "request_human": "utter_handoff_lead_request_human"}
 
 
 def _minutes() -> int:
@@ -75,17 +78,15 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, number: Optiona
             case = _case_for_handoff(session, tracker, number, reason)
             handoff.request(session, case, reason=reason)
             number = case.number
-            lead = {"fallback": "抱歉，我没能理解您的意思，", "warning": "这件事需要工作人员尽快介入，"}.get(reason, "好的，")
-            text = (f"{lead}正在为您转接人工服务（案件编号{number}）。调解员接入后会直接在这里回复您，"
-                    f"您现在发的消息他们都能看到。一般{_minutes()}分钟内会有人接入；如果没人接入，我会告诉您，"
-                    "也可以安排工作人员给您回电。如遇危险请立即拨打110。")
-            add_message(session, case, "bot", text)
+            params = {"lead": wording.text(HANDOFF_LEADS.get(reason, HANDOFF_LEADS["request_human"])),
+                      "number": number, "minutes": _minutes()}
+            # The case keeps what the citizen reads: the same response, rendered here.
+            add_message(session, case, "bot", wording.text("utter_handoff", **params))
     except Exception:  # noqa: BLE001 - the citizen must not be left waiting for nobody
         logger.exception("hand-off (%s) failed for conversation %s", reason, tracker.sender_id)
-        dispatcher.utter_message(text="抱歉，暂时无法为您转接人工。请拨打12345（纠纷调解、政务服务）或12348（法律咨询），"
-                                      "那边有工作人员接听；如遇危险请立即拨打110。")
+        dispatcher.utter_message(response="utter_handoff_failed")
         return []
-    dispatcher.utter_message(text=text)
+    dispatcher.utter_message(response="utter_handoff", **params)
     return [SlotSet("case_number", number), ConversationPaused()]
 
 
@@ -134,7 +135,7 @@ class ActionDefaultAskAffirmation(Action):
                 choices.append(default)
         buttons = [{"title": INTENT_CHOICES[name], "payload": f"/{name}"} for name in choices]
         buttons.append({"title": "都不是", "payload": "/out_of_scope"})
-        dispatcher.utter_message(text="抱歉，我没太明白。您是想：", buttons=buttons)
+        dispatcher.utter_message(response="utter_fallback_choices", buttons=buttons)
         return []
 
 
@@ -143,8 +144,7 @@ class ActionDefaultAskRephrase(Action):
         return "action_default_ask_rephrase"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text="能换个说法再说一次吗？比如直接说发生了什么事、在哪里、和谁；"
-                                      "也可以说“转人工”。")
+        dispatcher.utter_message(response="utter_ask_rephrase")
         return []
 
 
@@ -166,7 +166,7 @@ class ActionCoreFallback(Action):
         return "action_core_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text="抱歉，我没太听明白。能换个说法，或者说说具体发生了什么事吗？需要人工可以说“转人工”。")
+        dispatcher.utter_message(response="utter_not_understood")
         return [UserUtteranceReverted()]
 
 
@@ -197,10 +197,9 @@ class ActionHandedBack(Action):
             if case is None or handoff.open_for(session, *common.conversation(tracker)) is not None:
                 # A repeated delivery, or a new hand-off already holds the conversation: stay quiet.
                 return []
-            text = ("调解员已结束人工对话，接下来由我（智能助手）继续为您服务。" + status.describe(case)
-                    + "还有什么可以帮您？")
+            described = status.describe(case)
             number = case.number
-        dispatcher.utter_message(text=text)
+        common.say_with_text_of_people(dispatcher, "utter_handed_back", status=described)
         return [ConversationResumed(), SlotSet("case_number", number)] + _listening()
 
 
@@ -221,15 +220,10 @@ class ActionOfferCallback(Action):
                 return []
             if case.contact_phone:
                 handoff.request_callback(session, case, phone=None)
-                dispatcher.utter_message(text=(
-                    f"实在抱歉，{minutes}分钟内没有调解员能接入。已安排工作人员在工作时间给您回电"
-                    f"（尾号{case.contact_phone[-4:]}），案件{number}仍在处理队列中，调解员接手后也会在这里回复您。"
-                    "您也可以继续问我问题。"))
+                dispatcher.utter_message(response="utter_callback_arranged", minutes=minutes,
+                                         tail=case.contact_phone[-4:], number=number)
                 return [ConversationResumed(), SlotSet("case_number", number)] + _listening()
-        dispatcher.utter_message(text=(
-            f"实在抱歉，{minutes}分钟内没有调解员能接入。需要的话我们安排工作人员给您回电：请直接回复您的手机号"
-            "（只用于这次回电和处理这件事，结案后保存两年再删除）；不需要回电请回复“不用”。"
-            f"案件{number}仍在处理队列中，调解员接手后也会在这里回复您。"))
+        dispatcher.utter_message(response="utter_offer_callback", minutes=minutes, number=number)
         return [ConversationResumed(), SlotSet("case_number", number), SlotSet("callback_phone", None),
                 ActiveLoop("callback_form"), SlotSet("requested_slot", "callback_phone")] + _listening()
 
@@ -246,7 +240,7 @@ class ValidateCallbackForm(StoppableFormValidation):
             return {"callback_phone": phone}
         if intake.read_yes_no(text, common.intent_of(tracker)) is False:
             return {"callback_phone": DECLINED}
-        dispatcher.utter_message(text="请回复您的手机号（11位）或带区号的座机号；不需要回电请回复“不用”。")
+        dispatcher.utter_message(response="utter_invalid_callback_phone")
         return {"callback_phone": None}
 
 
@@ -258,14 +252,14 @@ class ActionRequestCallback(Action):
         phone = tracker.get_slot("callback_phone")
         number = tracker.get_slot("case_number")
         if phone == DECLINED or not phone or not number:
-            dispatcher.utter_message(text="好的，不安排回电。调解员接手后会在这里回复您，您也可以凭案件编号查询进度。")
+            dispatcher.utter_message(response="utter_callback_declined")
             return [SlotSet("callback_phone", None)]
         try:
             with common.sessions().begin() as session:
                 handoff.request_callback(session, get_case(session, number), phone=phone)
         except Exception:  # noqa: BLE001 - tell the citizen honestly
             logger.exception("call-back request for case %s not recorded", number)
-            dispatcher.utter_message(text="抱歉，回电登记没有成功。请拨打12345，报案件编号即可。")
+            dispatcher.utter_message(response="utter_callback_failed")
             return [SlotSet("callback_phone", None)]
-        dispatcher.utter_message(text=f"好的，工作人员会在工作时间打电话到尾号{phone[-4:]}的号码，请保持电话畅通。")
+        dispatcher.utter_message(response="utter_callback_booked", tail=phone[-4:])
         return [SlotSet("callback_phone", None)]

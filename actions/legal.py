@@ -99,8 +99,12 @@ def _picked_alternative(tracker: Tracker, text: str):
     return None
 
 
-def refer_to_lawyer(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, *, lead: str) -> List[EventType]:
-    """Record the question as a consultation transferred to 12348, and say so."""
+def refer_to_lawyer(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, *,
+                    lead: Optional[str]) -> List[EventType]:
+    """Record the question as a consultation transferred to 12348, and say so (`lead`: a response said first)."""
+    from hotline.conversations import wording
+
+    lead_text = wording.text(lead) if lead else ""
     # The message that asked the question (a "不是" may have come since), for its triage.
     event = next((e for e in reversed(common.user_events(tracker)) if e.get("text") == question),
                  None) or common.latest_said(tracker)
@@ -119,11 +123,9 @@ def refer_to_lawyer(dispatcher: CollectingDispatcher, tracker: Tracker, question
             number = case.number
     except Exception:  # noqa: BLE001 - the citizen still gets the way to a lawyer
         logger.exception("consultation not recorded for conversation %s", tracker.sender_id)
-        dispatcher.utter_message(text=lead + "建议直接拨打12348公共法律服务热线，由律师为您解答。")
+        dispatcher.utter_message(response="utter_legal_refer_failed", lead=lead_text)
         return _reset()
-    dispatcher.utter_message(text=(
-        f"{lead}已把您的问题记下，转给12348公共法律服务热线的律师（编号{number}）。"
-        "着急的话可以直接拨打12348，报这个编号；也可以到当地公共法律服务中心（站）当面咨询。"))
+    dispatcher.utter_message(response="utter_legal_referred", lead=lead_text, number=number)
     return _reset() + [SlotSet("case_number", number)]
 
 
@@ -149,7 +151,7 @@ class ActionAnswerLegal(Action):
             dispatcher.utter_message(text=format_confirmation(decision), buttons=buttons)
             return [SlotSet("legal_candidate", decision.entry.id), SlotSet("legal_question", question),
                     SlotSet("legal_alternatives", [e.id for e in decision.alternatives])]
-        return refer_to_lawyer(dispatcher, tracker, question, lead="这个问题我没有把握答准确，不想给您说错。")
+        return refer_to_lawyer(dispatcher, tracker, question, lead="utter_legal_lead_unsure")
 
 
 class ActionAnswerConfirmed(Action):
@@ -159,7 +161,7 @@ class ActionAnswerConfirmed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         entry = _entry(tracker.get_slot("legal_candidate"))
         if entry is None:
-            return refer_to_lawyer(dispatcher, tracker, tracker.get_slot("legal_question") or "", lead="")
+            return refer_to_lawyer(dispatcher, tracker, tracker.get_slot("legal_question") or "", lead=None)
         dispatcher.utter_message(text=answer_text(entry, tracker.get_slot("legal_question") or ""))
         return _reset()
 
@@ -172,7 +174,7 @@ class ActionLegalRefer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         question = tracker.get_slot("legal_question") or ((common.latest_said(tracker) or {}).get("text") or "")
-        return refer_to_lawyer(dispatcher, tracker, question, lead="好的，那我就不乱答了。")
+        return refer_to_lawyer(dispatcher, tracker, question, lead="utter_legal_lead_declined")
 
 
 class ActionPublicService(Action):
@@ -182,11 +184,6 @@ class ActionPublicService(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         route = common.triage_of(common.latest_said(tracker)).get("route") or {}
         reason = route.get("reason") or ""
-        dispatcher.utter_message(
-            text=(
-                "这类事情由12345市民服务热线受理。"
-                + (f"{reason}。" if reason and not reason.endswith("。") else reason)
-                + "请拨打12345说明具体地点，工作人员会派单到相关部门。"
-            )
-        )
+        dispatcher.utter_message(response="utter_public_service",
+                                 reason=f"{reason}。" if reason and not reason.endswith("。") else reason)
         return []

@@ -44,10 +44,8 @@ class ActionAskRating(Action):
         result = OUTCOMES.get(case["outcome"], "已办结")
         if case["next_path"]:
             result += f"，建议您{NEXT_PATHS[case['next_path']]}"
-        dispatcher.utter_message(
-            text=(f"您的案件{case['number']}已办结：{result}。请为这次调解服务打个分：1到5分，5分最满意；"
-                  "也可以写几句意见，比如“4分，调解员很耐心”。"),
-            buttons=SCORE_BUTTONS)
+        dispatcher.utter_message(response="utter_ask_rating", number=case["number"], result=result,
+                                 buttons=SCORE_BUTTONS)
         return [ConversationResumed(), SlotSet("case_number", case["number"]), SlotSet(SCORE, None),
                 SlotSet(COMMENT, None), ActiveLoop("rating_form"), SlotSet("requested_slot", SCORE),
                 ActionExecuted("action_listen")]
@@ -67,7 +65,7 @@ class ValidateRatingForm(StoppableFormValidation):
             return {SCORE: int(value)}
         parsed = rating.parse_rating(str(value or ""))
         if parsed is None:
-            dispatcher.utter_message(text="请回复1到5的数字打分（5分最满意）。", buttons=SCORE_BUTTONS)
+            dispatcher.utter_message(response="utter_invalid_citizen_rating", buttons=SCORE_BUTTONS)
             return {SCORE: None}
         score, comment = parsed
         # "4分，调解员很耐心": the comment came with the score, nothing more to ask.
@@ -77,16 +75,6 @@ class ValidateRatingForm(StoppableFormValidation):
                                 domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
         return {COMMENT: NONE if not text or rating.NO_COMMENT.match(text) else text}
-
-
-class ActionAskRatingComment(Action):
-    def name(self) -> Text:
-        return "action_ask_rating_comment"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text="谢谢您的评分！还想说几句意见或建议吗？直接回复就可以，不用的话回复“没有”。",
-                                 buttons=[{"title": "没有了", "payload": "没有"}])
-        return []
 
 
 def _save(tracker: Tracker, score: int, comment: Optional[str]) -> Optional[str]:
@@ -111,8 +99,7 @@ class ActionSaveRating(Action):
             parsed = rating.parse_rating((common.latest_said(tracker) or {}).get("text") or "")
             if parsed is None or _awaiting(tracker) is None:
                 # Read as a rating, but nothing waits for one: most likely a message the model misread.
-                dispatcher.utter_message(text="抱歉，我没太明白。能换个说法，或者说说具体发生了什么事吗？"
-                                              "需要人工可以说“转人工”。")
+                dispatcher.utter_message(response="utter_not_understood_rating")
                 return []
             score, comment = parsed
         reset = [SlotSet(SCORE, None), SlotSet(COMMENT, None)]
@@ -123,11 +110,11 @@ class ActionSaveRating(Action):
             return reset
         except Exception:  # noqa: BLE001 - the citizen is told; nothing half-stored (one transaction)
             logger.exception("rating not stored for conversation %s", tracker.sender_id)
-            dispatcher.utter_message(text="抱歉，评价暂时没有保存成功，请稍后再试。")
+            dispatcher.utter_message(response="utter_rating_failed")
             return reset
         if number is None:
-            dispatcher.utter_message(text="您目前没有需要评价的已办结案件。还有什么可以帮您？")
+            dispatcher.utter_message(response="utter_nothing_to_rate")
             return reset
-        thanks = "谢谢您的评价，我们会继续改进。" if int(score) <= 3 else "谢谢您的评价！"
-        dispatcher.utter_message(text=f"{thanks}案件{number}的评价已记录。还有别的需要帮忙的吗？")
+        dispatcher.utter_message(response="utter_rating_saved_low" if int(score) <= 3 else "utter_rating_saved",
+                                 number=number)
         return reset

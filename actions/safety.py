@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from hotline.cases.errors import Conflict
 from hotline.conversations import handoff
-from hotline.conversations.safety import EMERGENCY_TEXT, HANDOFF_TEXT, danger_reply, open_urgent_case, record_danger
+from hotline.conversations.safety import HANDOFF, danger_response, open_urgent_case, record_danger
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class ActionEmergency(Action):
             logger.exception("urgent case lookup failed for conversation %s", tracker.sender_id)
             first = True
         # The guidance goes out first: nothing that fails below may delay it.
-        dispatcher.utter_message(text=danger_reply(first))
+        dispatcher.utter_message(response=danger_response(first))
         triage = common.triage_of(event)
         triage["route"] = {"to": "110", "reason": (triage.get("route") or {}).get("reason") or "存在现实危险，转110处置"}
         triage.setdefault("intent", {"name": "emergency", "confidence": 1.0})
@@ -56,7 +56,7 @@ class ActionEmergency(Action):
         events: List[EventType] = [SlotSet("case_number", number)]
         if not offered:
             return events
-        dispatcher.utter_message(text=HANDOFF_TEXT)
+        dispatcher.utter_message(response=HANDOFF)
         return events + [ConversationPaused()]
 
 
@@ -67,9 +67,9 @@ class ActionStopped(Action):
         return "action_stopped"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text="好的，先不弄了。还有别的需要帮忙的吗？")
+        dispatcher.utter_message(response="utter_stopped")
         return [SlotSet(slot, None) for slot in ("lookup_number", "lookup_tail", "lookup_outcome", "callback_phone",
                                                  "citizen_rating", "rating_comment")]
 
 
-__all__ = ["ActionEmergency", "ActionStopped", "EMERGENCY_TEXT"]
+__all__ = ["ActionEmergency", "ActionStopped"]

@@ -21,11 +21,10 @@ NUMBER, TAIL, OUTCOME = "lookup_number", "lookup_tail", "lookup_outcome"
 SLOTS = (NUMBER, TAIL, OUTCOME)
 _FORGOT = re.compile(r"忘了|不记得|不知道|找不到|没记|没有编号|记不清")
 
-MESSAGES = {
-    "not_found": "没有找到编号为{number}的案件。请核对一下：编号是JF开头加14位数字，比如JF20261122000001。",
-    "locked": "这个案件的查询失败次数太多，为保护当事人信息，暂时不能在线查询。请24小时后再试，或拨打12345人工查询。",
-    "no_phone": "这个案件登记时没有留电话，为保护当事人信息，只能在原来的对话里查询，或拨打12345人工查询。",
-    "forgot": "没有编号也可以拨打12345，报登记时留的电话人工查询。",
+# What the citizen is told when the case is not told (the lookup's outcome -> response).
+OUTCOME_RESPONSES = {
+    "not_found": "utter_status_not_found", "locked": "utter_status_locked", "no_phone": "utter_status_no_phone",
+    "forgot": "utter_status_forgot",
 }
 
 
@@ -61,11 +60,11 @@ class ValidateCaseStatusForm(StoppableFormValidation):
             elif _FORGOT.search(text):
                 return {NUMBER: "-", OUTCOME: "forgot"}
             else:
-                dispatcher.utter_message(text="没听到案件编号。编号是JF开头加14位数字，登记成功时告诉过您。")
+                dispatcher.utter_message(response="utter_invalid_lookup_number")
                 return {NUMBER: None}
         outcome = self._lookup(tracker, number)
         if outcome == "not_found":
-            dispatcher.utter_message(text=MESSAGES["not_found"].format(number=number))
+            dispatcher.utter_message(response=OUTCOME_RESPONSES["not_found"], number=number)
             return {NUMBER: None, OUTCOME: None}
         return {NUMBER: number, OUTCOME: outcome, TAIL: None}
 
@@ -73,7 +72,7 @@ class ValidateCaseStatusForm(StoppableFormValidation):
                              domain: DomainDict) -> Dict[Text, Any]:
         tail = status.phone_tail(str(value or ""))
         if tail is None:
-            dispatcher.utter_message(text="请回复登记时留的电话号码的后四位数字。")
+            dispatcher.utter_message(response="utter_invalid_lookup_tail")
             return {TAIL: None}
         number = tracker.get_slot(NUMBER)
         with common.sessions().begin() as session:
@@ -81,7 +80,7 @@ class ValidateCaseStatusForm(StoppableFormValidation):
                                    sender_id=tracker.sender_id, tail=tail)
         if result.outcome == "wrong_tail":
             if result.attempts_left:
-                dispatcher.utter_message(text=f"电话后四位和登记的不一致，请再试一次（还可以试{result.attempts_left}次）。")
+                dispatcher.utter_message(response="utter_wrong_lookup_tail", attempts_left=result.attempts_left)
                 return {TAIL: None}
             return {TAIL: tail, OUTCOME: "locked"}
         return {TAIL: tail, OUTCOME: result.outcome}
@@ -94,10 +93,9 @@ class ActionAskLookupNumber(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         own = _own_case(tracker)
         if own:
-            dispatcher.utter_message(text=f"请告诉我要查的案件编号。您在这个对话里登记过{own}，查这个的话点“查{own}”或回复“是”。",
-                                     buttons=[{"title": f"查{own}", "payload": "/affirm"}])
+            dispatcher.utter_message(response="utter_ask_lookup_number_own", own=own)
         else:
-            dispatcher.utter_message(text="请告诉我案件编号（JF开头加14位数字，登记成功时告诉过您）。")
+            dispatcher.utter_message(response="utter_ask_lookup_number_any")
         return []
 
 
@@ -106,7 +104,7 @@ class ActionAskLookupTail(Action):
         return "action_ask_lookup_tail"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text=f"为保护当事人信息，请回复登记时留的电话号码的后四位（最多可以试{MAX_FAILURES_PER_CASE}次）。")
+        dispatcher.utter_message(response="utter_ask_lookup_tail_tries", max_tries=MAX_FAILURES_PER_CASE)
         return []
 
 
@@ -118,11 +116,11 @@ class ActionTellStatus(Action):
         outcome, number = tracker.get_slot(OUTCOME), tracker.get_slot(NUMBER)
         reset: List[EventType] = [SlotSet(slot, None) for slot in SLOTS]
         if outcome != "ok":
-            dispatcher.utter_message(text=MESSAGES.get(outcome, MESSAGES["forgot"]))
+            dispatcher.utter_message(response=OUTCOME_RESPONSES.get(outcome, OUTCOME_RESPONSES["forgot"]))
             return reset
         with common.sessions()() as session:
             from hotline.cases.service import get_case
 
-            text = status.describe(get_case(session, number))
-        dispatcher.utter_message(text=text + "如需催办或补充情况，可以直接告诉我，或说“转人工”。")
+            described = status.describe(get_case(session, number))
+        common.say_with_text_of_people(dispatcher, "utter_status", status=described)
         return reset + [SlotSet("case_number", number)]

@@ -22,8 +22,8 @@ from flask import Blueprint, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.conversations import handoff as handoffs
-from hotline.conversations import inbox
-from hotline.conversations.safety import EMERGENCY_TEXT
+from hotline.conversations import inbox, wording
+from hotline.conversations.safety import EMERGENCY
 from hotline.web import db
 from hotline.web.delivery import rasa_client
 from hotline.web.errors import json_error
@@ -95,8 +95,8 @@ def gathered():
     received = inbox.receive(session, CHANNEL, f"{call}:{turn}", caller, speech)
     if inbox.danger_by_rule(received.message.text or speech):
         response = VoiceResponse()
-        _say(response, EMERGENCY_TEXT)
-        _say(response, EMERGENCY_TEXT)
+        _say(response, wording.text(EMERGENCY))
+        _say(response, wording.text(EMERGENCY))
         response.hangup()
         # Said before the bot is asked: stored, and the bot's turn (which raises the case) is the job's.
         return twiml(str(response))

@@ -42,7 +42,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.cases.models import InboundMessage, OutboxMessage, utcnow
 from hotline.conversations import handoff as handoffs
 from hotline.conversations import outbox
-from hotline.conversations.safety import EMERGENCY_TEXT, is_danger, reply_while_handed_off
+from hotline.conversations import wording
+from hotline.conversations.safety import EMERGENCY, is_danger, reply_while_handed_off
 from hotline.privacy import mask_address, mask_personal
 from hotline.rasa_client import RasaUnavailable
 from hotline.triage import build_record
@@ -59,7 +60,14 @@ ORPHAN_AFTER = dt.timedelta(seconds=20)
 BUTTON_PAYLOADS = re.compile(r"^/(affirm|deny|stop|report_dispute|ask_legal|public_service|check_status"
                              r"|request_human|emergency|out_of_scope)$")
 CHANNELS_WITH_BUTTONS = frozenset({"webchat"})
-NO_TEXT_REPLY = "抱歉，我们暂时只能处理文字消息。请用文字告诉我们您遇到的事情；如有紧急危险，请立即拨打110。"
+# Said to a voice message, picture or sticker (bot/domain/core.yml); inbox.NO_TEXT_REPLY reads it on first use.
+NO_TEXT = "utter_no_text"
+
+
+def __getattr__(name: str) -> str:
+    if name == "NO_TEXT_REPLY":
+        return wording.text(NO_TEXT)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Bot(Protocol):
@@ -199,7 +207,7 @@ def _done(session: Session, row: InboundMessage, replies: List[OutboxMessage]) -
 def _process_one(session: Session, bot: Bot, row: InboundMessage) -> Outcome:
     text = row.text
     if not text:
-        return _done(session, row, [_reply(session, row, NO_TEXT_REPLY)])
+        return _done(session, row, [_reply(session, row, wording.text(NO_TEXT))])
     danger = danger_by_rule(text)
     handoff = handoffs.citizen_said(session, row.channel, row.sender_id, text)
     if handoff is not None:
@@ -216,15 +224,16 @@ def _process_one(session: Session, bot: Bot, row: InboundMessage) -> Outcome:
             replies.append(_reply(session, row, reply_text, buttons or None))
     if danger and not any("110" in (r.text or "") for r in replies):
         # Rasa answered without the guidance (the action server failed, or a model miss): the rule speaks.
-        replies.append(_reply(session, row, EMERGENCY_TEXT))
+        replies.append(_reply(session, row, wording.text(EMERGENCY)))
     return _done(session, row, replies)
 
 
 def _queued(session: Session, row: InboundMessage, failure: RasaUnavailable, danger: bool) -> Outcome:
-    already_warned = any(EMERGENCY_TEXT == (r.get("text") if isinstance(r, dict) else None) for r in row.replies or [])
+    emergency = wording.text(EMERGENCY)
+    already_warned = any(emergency == (r.get("text") if isinstance(r, dict) else None) for r in row.replies or [])
     replies = []
     if danger and not already_warned:
-        replies.append(_reply(session, row, EMERGENCY_TEXT))
+        replies.append(_reply(session, row, emergency))
         row.replies = (row.replies or []) + [{"seq": r.id, "text": r.text} for r in replies]
     row.status, row.error = "failed", str(failure)[:1000]
     session.commit()

@@ -5,6 +5,8 @@ that kind of dispute: what happened (when the first message says too
 little), where, who the other side is, and, for disputes that often
 involve many people, how many. Personal data (the phone) comes only after
 consent; see the form in bot/domain/dispute.yml and actions/dispute.py.
+What the bot says (the questions, the prompts after an answer it cannot
+read) is the domain's responses, not this module's.
 """
 from __future__ import annotations
 
@@ -31,43 +33,6 @@ COLLECTIVE_TYPES = frozenset({"labor", "land", "demolition", "property_mgmt", "e
 MIN_DETAILS = 12
 UNKNOWN = "不详"
 
-PARTY_QUESTIONS: Dict[str, str] = {
-    "labor": "欠您工资或和您发生劳动纠纷的是哪家单位、哪个老板？能说出单位名称最好（比如“宏达建筑公司”“包工头王某”）。",
-    "neighbor": "和您有矛盾的是哪一户邻居？比如“楼上502的住户”“隔壁老李家”。",
-    "marriage_family": "和您发生纠纷的是谁？说和您的关系就可以，比如“我丈夫”“儿子儿媳”“前夫”。",
-    "land": "和您有土地纠纷的是谁？比如“邻居张某家”“村委会”“承包户李某”。",
-    "demolition": "负责征收拆迁的是哪个单位？比如“某某街道办”“某某项目指挥部”“开发商某某公司”。",
-    "property_mgmt": "是哪家物业公司，或者是业委会？说名称或小区名就可以。",
-    "traffic": "对方是谁？知道对方司机姓名、车牌号或保险公司吗？",
-    "medical": "是哪家医院或诊所？",
-    "consumer": "是哪个商家、门店或网购平台？",
-    "debt": "欠钱不还的是谁？说姓名或单位就可以。",
-    "personal_injury": "对方是谁？比如姓名、“邻居家的狗主人”“某某饭店”。",
-    "housing": "对方是谁？比如房东、中介公司或开发商的名称。",
-    "environment": "污染或噪音来自哪里？比如哪家工厂、哪个工地或哪家饭店。",
-    "school": "是哪所学校或幼儿园？",
-    "other": "和您发生纠纷的是谁？说姓名、单位或和您的关系都可以。",
-}
-QUESTIONS: Dict[str, str] = {
-    DETAILS: "请简单说说发生了什么事：和谁、因为什么、现在怎么样了。",
-    LOCATION: "请问事情发生在哪里？说到乡镇（街道）、村（社区）或小区就可以。",
-    PEOPLE: "这件事涉及多少人（或多少户）？只有您自己的话，回复“就我一个”。",
-    CONSENT: ("为了让调解员联系您，需要记录您的联系电话：电话只用于处理这件纠纷，结案后保存两年再删除。"
-              "您同意吗？不同意也可以继续，我们不保存您的任何个人信息。"),
-    PHONE: "请留一个能联系到您的电话号码（手机或带区号的座机）。",
-    CANCEL: "确定不登记了吗？您刚才说的内容都还留着，回复“继续”可以接着登记。",
-}
-CANCEL_BUTTONS_TEXT = ("确定不登记了", "继续登记")
-PEOPLE_FAMILY = "请问您家一共几口人？说一个数字就可以，比如“五口人”。"
-RESUMED = "好的，我们接着登记，您刚才说的都还在。"
-INVALID: Dict[str, str] = {
-    DETAILS: "能再多说几句吗？比如和谁、因为什么事、现在怎么样了。",
-    LOCATION: "没听清地点，请再说一下，比如“城关镇幸福村”或“阳光花园小区”。",
-    PEOPLE: "没听明白人数，请说一个数字，比如“二十多个人”“十几户”，或者“就我一个”。",
-    PHONE: "这个号码好像不对。请输入11位手机号，或带区号的座机号，例如 0731-12345678。",
-    PARTY: "请说一下对方是谁，不清楚的话回复“不知道”。",
-    TYPE: "没听明白要改成哪一类纠纷，请说类型的名称，比如“邻里纠纷”“劳动争议”。",
-}
 FIELD_NAMES = {TYPE: "类型", DETAILS: "经过", LOCATION: "地点", PARTY: "对方", PEOPLE: "人数", PHONE: "电话"}
 # Words a citizen uses to name the item they want to change in the summary.
 CORRECTION_WORDS: Dict[str, Sequence[str]] = {
@@ -159,12 +124,6 @@ def people_in(triage: Mapping) -> Optional[int]:
     return max(counts) if counts else None
 
 
-def question(field: str, dispute_type: Optional[str] = None) -> str:
-    if field == PARTY:
-        return PARTY_QUESTIONS.get(dispute_type or "other", PARTY_QUESTIONS["other"])
-    return QUESTIONS[field]
-
-
 def read_location(text: str) -> Optional[str]:
     text = (text or "").strip()
     places = [e["text"] for e in extract_entities(text) if e["entity"] == "location"]
@@ -234,8 +193,10 @@ def log_consent(log: Optional[Sequence[Mapping]], consent: bool, now=None) -> Li
 
 
 def summary(values: Mapping[str, object], dispute_type: Optional[str], *, consent: Optional[bool]) -> str:
-    """The read-back before the case is opened; the phone is shown masked."""
-    lines = ["请核对一下要登记的信息："]
+    """The read-back's items, one per line (the response utter_read_back says them); the phone is shown masked."""
+    from hotline.conversations import wording
+
+    lines = []
     if dispute_type:
         lines.append(f"类型：{DISPUTE_TYPES.get(dispute_type, dispute_type)}")
     details = str(values.get(DETAILS) or values.get("report_text") or "").strip()
@@ -250,13 +211,8 @@ def summary(values: Mapping[str, object], dispute_type: Optional[str], *, consen
     if consent and values.get(PHONE):
         lines.append(f"电话：{mask_pii(str(values[PHONE]))}")
     elif consent is False:
-        lines.append("电话：不留（您没有同意记录个人信息）")
-    lines.append("没问题请回复“对”；要改哪一项直接说，比如“地点不对”或“经过改成：……”；不想登记了请说“算了”。")
+        lines.append(wording.text("utter_read_back_phone_refused"))
     return "\n".join(lines)
-
-
-def correction_prompt() -> str:
-    return "请问哪一项需要改？可以说“类型”“经过”“地点”“对方”“人数”或“电话”，也可以直接说“地点改成：……”。"
 
 
 _NO = re.compile(r"^(不|不要|不用|不行|不可以|不必|别|算了吧?|no\b|n\b)|不同意|不愿意|不想|不留|不给|不方便|拒绝|别记",

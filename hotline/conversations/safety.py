@@ -10,19 +10,20 @@ from hotline.cases import service
 from hotline.cases.lifecycle import OPEN_STATUSES
 from hotline.cases.models import Case
 
-EMERGENCY_TEXT = (
-    "您现在可能有危险，请立即拨打110报警！"
-    "能离开的话先到安全的地方，保持手机畅通；有人受伤请同时拨打120。"
-    "我们已把这件事标为紧急，转110处理。"
-)
-# The second and later danger messages of one conversation: what to do next, not the same words again.
-FOLLOWUP_TEXT = (
-    "请先顾好自己的安全：还没报警的话，现在就拨打110。"
-    "离不开的话，找一个能锁门的房间锁好门，远离刀具和窗边；保持电话畅通，手机可以调成静音。"
-    "有人受伤请拨打120。您刚说的情况已经补充到同一个紧急案件里了。"
-)
-# Said after the guidance when the conversation is offered to a person.
-HANDOFF_TEXT = "已把您排在人工服务的最前面，值班工作人员接入后会直接在这里回复您；在此之前请先拨打110。"
+# The danger texts are responses in bot/domain/safety.yml, said by the action server and, when Rasa is down,
+# by the inbox and the voice line; EMERGENCY_TEXT etc. read them on first use (module __getattr__ below).
+EMERGENCY, FOLLOWUP, HANDOFF, WAITING = (
+    "utter_emergency", "utter_emergency_followup", "utter_emergency_handoff", "utter_emergency_waiting")
+_TEXTS = {"EMERGENCY_TEXT": EMERGENCY, "FOLLOWUP_TEXT": FOLLOWUP, "HANDOFF_TEXT": HANDOFF, "WAITING_TEXT": WAITING}
+
+
+def __getattr__(name: str) -> str:
+    """EMERGENCY_TEXT, FOLLOWUP_TEXT, HANDOFF_TEXT, WAITING_TEXT: the domain's words, read when first asked for."""
+    if name in _TEXTS:
+        from hotline.conversations import wording
+
+        return wording.text(_TEXTS[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def is_danger(triage: Mapping) -> bool:
@@ -59,9 +60,9 @@ def record_danger(session: Session, *, text: str, triage: Mapping, intake_key: s
     return case, created
 
 
-def danger_reply(first: bool) -> str:
-    """The guidance for a danger message: the full 110 text first, then follow-ups that help."""
-    return EMERGENCY_TEXT if first else FOLLOWUP_TEXT
+def danger_response(first: bool) -> str:
+    """The guidance for a danger message (a response name): the full 110 text first, then follow-ups that help."""
+    return EMERGENCY if first else FOLLOWUP
 
 
 def flag_danger(session: Session, case: Case, text: str, actor: str = "system:safety") -> Case:
@@ -71,10 +72,6 @@ def flag_danger(session: Session, case: Case, text: str, actor: str = "system:sa
         service.set_warning_level(session, case, actor, "orange", f"对话中出现危险信号：{text[:100]}")
     service.record_event(session, case, actor, "danger", note=f"群众在人工对话中报告危险，已提示立即拨打110：{text[:200]}")
     return case
-
-
-# While a person is on the way to an urgent conversation: said once, after the follow-up.
-WAITING_TEXT = "值班工作人员马上接入，您发的每一句我们都能看到。情况变危急请直接拨打110，不用等回复。"
 
 
 def _sent(session: Session, case: Case, text: str) -> bool:
@@ -95,17 +92,19 @@ def reply_while_handed_off(session: Session, handoff, text: str) -> Optional[str
     person, other messages get the follow-up, then one line saying someone
     is coming, then nothing until the person answers.
     """
+    from hotline.conversations.wording import text as said
     from hotline.triage import build_record
 
+    emergency, followup, waiting = said(EMERGENCY), said(FOLLOWUP), said(WAITING)
     case = handoff.case
     record = build_record(text, {"name": "request_human", "confidence": 1.0}, None)
     if is_danger(record):
-        earlier = _sent(session, case, EMERGENCY_TEXT) or case.urgency == "emergency"
+        earlier = _sent(session, case, emergency) or case.urgency == "emergency"
         case = flag_danger(session, case, text)
-        reply = EMERGENCY_TEXT if not earlier else (WAITING_TEXT if _sent(session, case, FOLLOWUP_TEXT)
-                                                    and handoff.status == "waiting" else FOLLOWUP_TEXT)
+        reply = emergency if not earlier else (waiting if _sent(session, case, followup)
+                                               and handoff.status == "waiting" else followup)
     elif handoff.reason == "danger" and handoff.status == "waiting":
-        reply = next((t for t in (FOLLOWUP_TEXT, WAITING_TEXT) if not _sent(session, case, t)), None)
+        reply = next((t for t in (followup, waiting) if not _sent(session, case, t)), None)
     else:
         return None
     if reply is not None:

@@ -13,6 +13,7 @@ from actions.handoff import ActionDefaultAskAffirmation, ActionHandedBack, Actio
 from actions.legal import ActionAnswerLegal, ActionLegalRefer
 from actions.rating import ActionAskRating, ActionSaveRating, ValidateRatingForm
 from actions.status import ValidateCaseStatusForm
+from hotline.conversations.wording import render
 from hotline.cases import service
 from hotline.cases.accounts import create_user
 from hotline.conversations import handoff, rating
@@ -37,7 +38,7 @@ def said(text, intent, stamp, dispute=None):
 
 def run(action, state):
     dispatcher = CollectingDispatcher()
-    return asyncio.run(action.run(dispatcher, state, {})), [m.get("text") or "" for m in dispatcher.messages]
+    return asyncio.run(action.run(dispatcher, state, {})), [render(m) for m in dispatcher.messages]
 
 
 def test_asking_for_a_person_opens_a_contact_queues_it_and_pauses(database):
@@ -144,7 +145,7 @@ def test_a_lookup_from_another_conversation_needs_the_tail(database):
     dispatcher = CollectingDispatcher()
     state = tracker([said("1111", "rate", 2.0)], {"lookup_number": number})
     assert form.validate_lookup_tail("1111", dispatcher, state, {}) == {"lookup_tail": None}
-    assert "还可以试4次" in dispatcher.messages[0]["text"]
+    assert "还可以试4次" in render(dispatcher.messages[0])
     assert form.validate_lookup_tail("5678", CollectingDispatcher(), state, {})["lookup_outcome"] == "ok"
 
 

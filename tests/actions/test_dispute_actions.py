@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from actions import common
 from actions.dispute import ActionAcknowledgeDispute, ActionOpenCase, ValidateDisputeForm
 from actions.safety import ActionEmergency
+from hotline.conversations.wording import render
 from hotline.cases.models import Case
 from hotline.triage import build_record
 
@@ -62,7 +63,7 @@ def conversation():
 def test_acknowledge_names_the_dispute_and_remembers_the_report(database):
     dispatcher = CollectingDispatcher()
     events = run(ActionAcknowledgeDispute(), dispatcher, tracker(conversation()[:2]))
-    assert "劳动争议" in dispatcher.messages[0]["text"]
+    assert "劳动争议" in render(dispatcher.messages[0])
     assert SlotSet("dispute_type", "labor") in events
     assert SlotSet("report_text", REPORT) in events
     assert SlotSet("report_key", "citizen-1:2.0") in events
@@ -75,7 +76,7 @@ def test_open_case_is_idempotent_and_tells_the_number(database):
     events = run(ActionOpenCase(), first, tracker(conversation(), slots))
     again = run(ActionOpenCase(), second, tracker(conversation(), slots))
     number = next(e["value"] for e in events if e["name"] == "case_number")
-    assert number in first.messages[0]["text"] and "联系电话后四位" in first.messages[0]["text"]
+    assert number in render(first.messages[0]) and "联系电话后四位" in render(first.messages[0])
     assert next(e["value"] for e in again if e["name"] == "case_number") == number
     with database() as session:
         assert session.execute(select(func.count(Case.id))).scalar_one() == 1
@@ -89,9 +90,9 @@ def test_open_case_without_consent_keeps_no_phone(database):
              "incident_location": "城关镇", "pii_consent": False, "contact_phone": None}
     dispatcher = CollectingDispatcher()
     run(ActionOpenCase(), dispatcher, tracker(conversation()[:3], slots))
-    assert "不会保存您的个人信息" in dispatcher.messages[0]["text"]
+    assert "不会保存您的个人信息" in render(dispatcher.messages[0])
     # Nobody can call back without a phone: the citizen gets what the law says, with the statute.
-    assert "依据：" in dispatcher.messages[1]["text"] and "工资" in dispatcher.messages[1]["text"]
+    assert "依据：" in render(dispatcher.messages[1]) and "工资" in render(dispatcher.messages[1])
     with database() as session:
         case = session.execute(select(Case)).unique().scalar_one()
         assert case.contact_phone is None and "13812345678" not in case.description
@@ -106,7 +107,7 @@ def test_open_case_failure_still_answers_the_citizen(monkeypatch, tmp_path):
     common.sessions.cache_clear()
     common.settings.cache_clear()
     assert events == []
-    assert "12345" in dispatcher.messages[0]["text"]
+    assert "12345" in render(dispatcher.messages[0])
 
 
 def required(slots, events=None):
@@ -139,7 +140,7 @@ def confirm(text, intent, slots=None):
     events = conversation() + [user_event(text, intent, 6.0)]
     dispatcher = CollectingDispatcher()
     result = ValidateDisputeForm().validate_summary_confirmed(text, dispatcher, tracker(events, slots or {}), {})
-    return result, [m.get("text") for m in dispatcher.messages]
+    return result, [render(m) for m in dispatcher.messages]
 
 
 def test_the_summary_is_confirmed_corrected_or_asked_about():
@@ -212,7 +213,7 @@ def test_an_unclear_consent_answer_is_asked_again():
     dispatcher = CollectingDispatcher()
     state = tracker(conversation()[:4] + [user_event("随便", "nlu_fallback", 4.5)])
     assert ValidateDisputeForm().validate_pii_consent("随便", dispatcher, state, {}) == {"pii_consent": None}
-    assert "同意" in dispatcher.messages[0]["text"]
+    assert "同意" in render(dispatcher.messages[0])
 
 
 @pytest.mark.parametrize(
@@ -236,7 +237,7 @@ def test_emergency_answers_first_and_opens_an_urgent_case(database):
     text = "他拿着菜刀在砸我家门"
     dispatcher = CollectingDispatcher()
     events = run(ActionEmergency(), dispatcher, tracker([user_event(text, "emergency", 9.0)]))
-    assert "110" in dispatcher.messages[0]["text"]
+    assert "110" in render(dispatcher.messages[0])
     number = events[0]["value"]
     with database() as session:
         case = session.execute(select(Case).where(Case.number == number)).unique().scalar_one()
@@ -250,8 +251,8 @@ def test_one_urgent_case_per_conversation_and_the_second_message_gets_help_not_a
     again = run(ActionEmergency(), second, tracker([user_event(first_text, "emergency", 9.0),
                                                     user_event(second_text, "emergency", 10.0)]))
     assert events[0]["value"] == again[0]["value"]
-    assert first.messages[0]["text"] != second.messages[0]["text"]
-    assert "锁门" in second.messages[0]["text"] and "110" in second.messages[0]["text"]
+    assert render(first.messages[0]) != render(second.messages[0])
+    assert "锁门" in render(second.messages[0]) and "110" in render(second.messages[0])
     with database() as session:
         assert session.execute(select(func.count()).select_from(Case)).scalar_one() == 1
         case = session.execute(select(Case)).unique().scalar_one()
@@ -267,7 +268,7 @@ def test_an_emergency_on_the_web_chat_is_offered_to_a_person_at_the_top_of_the_l
     dispatcher = CollectingDispatcher()
     events = run(ActionEmergency(), dispatcher, tracker([user_event("有人拿刀要砍我", "emergency", 9.0)]))
     assert any(e.get("event") == "pause" for e in events)
-    assert "最前面" in dispatcher.messages[-1]["text"]
+    assert "最前面" in render(dispatcher.messages[-1])
     with database() as session:
         waiting = handoff.waiting(session)
         assert [w.reason for w in waiting] == ["danger", "request_human"]
@@ -278,7 +279,7 @@ def form_turn(text, intent, slots):
                     {"report_key": "citizen-1:2.0", "report_text": REPORT, "dispute_type": "labor", **slots})
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ValidateDisputeForm().run(dispatcher, state, {}))
-    return events, [m.get("text") for m in dispatcher.messages]
+    return events, [render(m) for m in dispatcher.messages]
 
 
 @pytest.mark.parametrize("text, intent", [("算了", "deny"), ("不登记了", "report_dispute"), ("算了吧", "stop")])
@@ -318,7 +319,7 @@ def test_a_weak_stop_reading_that_answers_the_question_is_taken_as_the_answer():
 def test_a_family_is_asked_its_size_not_counted_as_one():
     dispatcher = CollectingDispatcher()
     result = ValidateDisputeForm().validate_people_count("一家老小", dispatcher, tracker([]), {})
-    assert result == {"people_count": None} and "几口人" in dispatcher.messages[0]["text"]
+    assert result == {"people_count": None} and "几口人" in render(dispatcher.messages[0])
 
 
 def test_a_report_that_implies_a_rule_is_told_the_rule_and_still_registered(database):
@@ -326,7 +327,7 @@ def test_a_report_that_implies_a_rule_is_told_the_rule_and_still_registered(data
     dispatcher = CollectingDispatcher()
     events = run(ActionAcknowledgeDispute(), dispatcher,
                  tracker([{"event": "session_started", "timestamp": 1.0}, user_event(text, "report_dispute", 2.0, "labor")]))
-    said = dispatcher.messages[0]["text"]
+    said = render(dispatcher.messages[0])
     assert "二倍工资" in said and "《劳动合同法》" in said and "第八十二条" in said
     assert "登记" in said and SlotSet("report_text", text) in events
 
@@ -337,3 +338,17 @@ def test_a_place_that_starts_like_a_stop_word_is_still_a_place():
     from actions import common as shared
 
     assert shared.wants_to_stop(state) is False
+
+
+def test_the_read_back_keeps_any_words_the_citizen_wrote_and_offers_the_domains_buttons():
+    # Rasa's template filling gives up on a value holding "0[" and would send the raw template.
+    from actions.dispute import ActionAskSummaryConfirmed
+
+    dispatcher = CollectingDispatcher()
+    slots = {"report_text": REPORT, "dispute_type": "labor", "incident_location": "工业园10[3]号{厂房}",
+             "other_party": "宏达公司", "pii_consent": False}
+    run(ActionAskSummaryConfirmed(), dispatcher, tracker([], slots))
+    said = render(dispatcher.messages[0])
+    assert "地点：工业园10[3]号{厂房}" in said and said.startswith("请核对一下要登记的信息：")
+    assert "电话：不留" in said and "{items}" not in said
+    assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == ["对，登记吧", "要修改", "不登记了"]

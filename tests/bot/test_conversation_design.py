@@ -1,4 +1,4 @@
-"""The conversation design as data: rasa data validate without warnings, every test story predicted right,
+"""The conversation design as data: strict rasa data validate (bot/validate.py), every test story predicted right,
 and every custom action the domain names served by the action server."""
 from __future__ import annotations
 
@@ -21,12 +21,50 @@ def _run(args, tmp_path):
                           timeout=900)
 
 
-def test_rasa_data_validate_has_no_warnings(tmp_path):
-    done = _run(["data", "validate", "--config", "config.yml", *DATA, "--fail-on-warnings"], tmp_path)
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output[-3000:]
-    assert "is not used in any story or rule" not in output
-    assert "not found in the NLU training data" not in output
+def _validate(root=PROJECT_ROOT):
+    """bot/validate.py's run, in process; Rasa's own deprecations are not ours to fail on."""
+    import warnings
+
+    from bot.validate import run_validator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return run_validator(root)
+
+
+def test_rasa_data_validate_is_strict_but_for_responses_our_code_says():
+    from bot.validate import expected_unused, judge
+
+    ok, said = _validate()
+    assert judge(ok, said, expected_unused()) == []
+    # The only warnings let through are "not used in any story or rule" for responses code or a form says.
+    unused = {m for m in said if "is not used in any story or rule" in m}
+    assert unused and len(unused) == len(said)
+
+
+def test_the_validate_wrapper_fails_on_a_response_nobody_says(tmp_path):
+    import shutil
+
+    from bot.validate import expected_unused, judge
+
+    for folder in ("bot/domain", "nlu_data", "bot/stories", "bot/rules"):
+        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
+    shutil.copy(PROJECT_ROOT / "config.yml", tmp_path / "config.yml")
+    (tmp_path / "bot/domain/extra.yml").write_text(
+        'version: "3.1"\nresponses:\n  utter_nobody_says_this:\n    - text: "没有人说这句话。"\n', encoding="utf-8")
+    ok, said = _validate(tmp_path)
+    problems = judge(ok, said, expected_unused(PROJECT_ROOT))
+    assert problems == ["The utterance 'utter_nobody_says_this' is not used in any story or rule."]
+
+
+def test_only_unused_warnings_for_expected_responses_are_let_through():
+    from bot.validate import judge
+
+    unused = "The utterance 'utter_x' is not used in any story or rule."
+    assert judge(True, [unused], {"utter_x"}) == []
+    assert judge(True, [unused], {"utter_y"}) == [unused]
+    assert judge(True, ["The intent 'greet' is not used in any story or rule."], {"utter_x"}) != []
+    assert judge(False, [], {"utter_x"}) != []
 
 
 def test_every_test_story_is_predicted_right(model_path, tmp_path):
@@ -63,22 +101,47 @@ def _domain_responses():
 
 
 def _named_responses():
-    """utter_* steps of stories and rules, and response="..." in the actions' code, with where they are named."""
+    """utter_* steps of stories and rules, responses named in actions/ and hotline/, and the forms' questions."""
     import re
+
+    from bot.validate import responses_asked_by_forms, responses_named_in_code
 
     named = {}
     for folder in ("bot/stories", "bot/rules", "tests/stories"):
         for path in (PROJECT_ROOT / folder).glob("*.yml"):
             for found in re.finditer(r"action:\s*(utter_\w+)", path.read_text(encoding="utf-8")):
                 named.setdefault(found.group(1), str(path.relative_to(PROJECT_ROOT)))
-    for path in (PROJECT_ROOT / "actions").glob("*.py"):
-        for found in re.finditer(r"response\s*=\s*[\"'](\w+)[\"']", path.read_text(encoding="utf-8")):
-            named.setdefault(found.group(1), str(path.relative_to(PROJECT_ROOT)))
+    for name, where in {**responses_asked_by_forms(), **responses_named_in_code()}.items():
+        named.setdefault(name, where)
     return named
 
 
-def test_every_response_a_story_rule_or_action_names_exists():
+def test_every_response_a_story_rule_action_or_form_names_exists():
     named = _named_responses()
-    assert named, "no response named anywhere: the scan is broken"
+    assert "utter_greet" in named and "utter_report_resumed" in named, "the scan is broken"
     missing = {name: where for name, where in named.items() if name not in _domain_responses()}
     assert not missing, f"responses named but not in bot/domain: {missing}"
+
+
+def test_every_response_renders_and_says_您_not_你():
+    from hotline.conversations import wording
+
+    for name, variations in wording.responses().items():
+        assert any(not v.get("condition") for v in variations), f"{name} has no variation without a condition"
+        for variation in variations:
+            text = variation["text"]
+            assert "你" not in text.replace("您", ""), f"{name}: {text}"
+            text.format_map(wording._Keep())  # a stray brace would break Rasa's filling too
+
+
+def test_the_chat_page_still_styles_the_domains_danger_texts():
+    """chat.js keys the danger style on the openings of the danger replies: an edit in the domain must keep them."""
+    import re
+
+    from hotline.conversations import wording
+
+    script = (PROJECT_ROOT / "hotline/web/static/chat.js").read_text(encoding="utf-8")
+    danger = re.compile(re.search(r"var DANGER = /(.+)/;", script).group(1))
+    for name in ("utter_emergency", "utter_emergency_followup", "utter_emergency_waiting"):
+        assert danger.match(wording.text(name)), name
+    assert not danger.match(wording.text("utter_greet"))

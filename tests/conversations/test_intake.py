@@ -28,8 +28,13 @@ def test_a_high_warning_asks_only_where():
 
 
 def test_the_other_party_question_fits_the_dispute():
-    assert "医院" in intake.question("other_party", "medical")
-    assert "邻居" in intake.question("other_party", "neighbor")
+    from hotline.conversations import wording
+
+    def asked(code):
+        return wording.text("utter_ask_other_party", {"dispute_type": code})
+
+    assert "医院" in asked("medical") and "邻居" in asked("neighbor")
+    assert asked("other") == asked(None) == asked("no_such_type") == "和您发生纠纷的是谁？说姓名、单位或和您的关系都可以。"
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -58,4 +63,8 @@ def test_the_summary_masks_the_phone_and_says_how_to_correct():
     text = intake.summary({"report_text": "老板欠我三万块工资", "incident_location": "城关镇幸福村",
                            "other_party": "宏达公司", "contact_phone": "13812345678"}, "labor", consent=True)
     assert "138****5678" in text and "13812345678" not in text
-    assert "地点：城关镇幸福村" in text and "对方：宏达公司" in text and "算了" in text
+    assert "地点：城关镇幸福村" in text and "对方：宏达公司" in text
+    from hotline.conversations import wording
+
+    said = wording.text("utter_read_back", items=text)
+    assert said.startswith("请核对一下要登记的信息：\n类型：劳动争议\n") and text in said and "算了" in said

@@ -216,8 +216,8 @@
   // a reply telling the citizen to call 110 gets the danger style. Text is
   // still set with textContent: only the link elements are built here.
   var CALLABLE = /(110|120|119|12348|12345|12333)/g;
-  // The openings of the danger replies (hotline/conversations/safety.py: EMERGENCY_TEXT,
-  // FOLLOWUP_TEXT, WAITING_TEXT); the welcome's "如遇…请立即拨打110" is no danger.
+  // The openings of the danger replies (bot/domain/safety.yml: utter_emergency, _followup,
+  // _waiting; a test checks they still match); the welcome's "如遇…请立即拨打110" is no danger.
   var DANGER = /^(您现在可能有危险|请先顾好自己的安全|值班工作人员马上接入)/;
 
   function isDanger(value) {
