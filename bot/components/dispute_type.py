@@ -13,10 +13,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.char_ngram import CharNgramComponent
 from hotline.triage import DISPUTE_TYPES
+from hotline.triage.taxonomy import NO_DISPUTE
 
 logger = logging.getLogger(__name__)
 
-NO_DISPUTE = "none"
 OUTPUT_KEY = "dispute_type"
 # A message read as one of these is about a dispute or a legal question, so its record must name a
 # type (TAXONOMY.md): when the classifier's best guess is `none`, its best real type is taken.

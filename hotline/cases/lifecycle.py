@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Dict, FrozenSet, Optional
 
+from hotline.triage.taxonomy import WARNING_LEVEL_NAMES, WARNING_LEVEL_RANK
+
 # 信息上报 → 核实立案 → 分流交办 → 跟踪处理 → 事件反馈 → 考核评价 → 结案
 STATUS_NAMES: Dict[str, str] = {
     "reported": "信息上报",
@@ -33,8 +35,9 @@ QUEUE_STATUSES = frozenset({"reported", "registered", "assigned", "reopened"})
 # Still being worked on: the deadline is live and the case can be overdue or escalated.
 OPEN_STATUSES = QUEUE_STATUSES | {"in_progress"}
 
-WARNING_RANK = {"orange": 3, "red": 2, "yellow": 1, None: 0}
-WARNING_NAMES = {"orange": "橙色预警", "red": "红色预警", "yellow": "黄色预警", None: "无"}
+# The levels and their order live in hotline.triage.taxonomy; here they are keyed for case records (None: no level).
+WARNING_RANK = {**WARNING_LEVEL_RANK, None: 0}
+WARNING_NAMES = {**{level: f"{name}预警" for level, name in WARNING_LEVEL_NAMES.items()}, None: "无"}
 
 # Tiers from the bottom up (小事不出村、大事不出镇、矛盾不上交): escalation goes one step right.
 TIERS = ("village", "town", "city")

@@ -45,6 +45,7 @@ from hotline.cases.placement import choose_organisation, escalation_target, find
 from hotline.config import DEFAULT_DEADLINE_HOURS
 from hotline.triage import mask_pii
 from hotline.triage.risk import people_count_from_signals
+from hotline.triage.taxonomy import is_urgent
 
 __all__ = [
     "AlreadyClaimed", "CaseNotFound", "Conflict", "InvalidInput", "PermissionDenied", "TransitionError",
@@ -64,7 +65,7 @@ def urgency_of(triage: Mapping) -> str:
     """emergency (2 h), complex (15 days) or general (7 days)."""
     if (triage.get("intent") or {}).get("name") == "emergency" or (triage.get("route") or {}).get("to") == "110":
         return "emergency"
-    if triage.get("warning_level") in ("orange", "red"):
+    if is_urgent(triage.get("warning_level")):
         return "complex"
     if (triage.get("route") or {}).get("to") == "mediation:city":
         return "complex"

@@ -63,6 +63,7 @@ from .taxonomy import (
     ROUTE_POLICE,
     ROUTE_SELF_SERVICE,
     SMALL_TALK_INTENTS,
+    is_urgent,
 )
 
 # 12345 departments by keyword; the first department listed that matches wins.
@@ -191,7 +192,7 @@ def route(
         return _result(to, f"来电人要求人工服务，转{desk}人工坐席接听。")
 
     count = people_count_from_signals(codes)
-    if warning_level in ("orange", "red"):
+    if is_urgent(warning_level):
         color, to, centre = (
             ("橙色", ROUTE_MEDIATION_CITY, "市级矛盾纠纷调处中心")
             if warning_level == "orange"

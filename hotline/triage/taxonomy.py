@@ -68,6 +68,8 @@ SMALL_TALK_INTENTS = frozenset({
 WARNING_LEVELS = ("orange", "red", "yellow")
 WARNING_LEVEL_RANK = {"yellow": 1, "red": 2, "orange": 3}
 WARNING_LEVEL_NAMES = {"orange": "橙色", "red": "红色", "yellow": "黄色"}
+# Orange and red are urgent: a complex deadline, the town or city centre, a person offered at once.
+URGENT_LEVELS = frozenset({"orange", "red"})
 
 ROUTE_POLICE = "110"
 ROUTE_LEGAL = "12348"
@@ -145,6 +147,11 @@ def dispute_name(code: str) -> str:
 def level_rank(level: Optional[str]) -> int:
     """0 for no level, else 1 (yellow) .. 3 (orange)."""
     return WARNING_LEVEL_RANK.get(level, 0) if level else 0
+
+
+def is_urgent(level: Optional[str]) -> bool:
+    """Whether a warning level is urgent (orange or red)."""
+    return level in URGENT_LEVELS
 
 
 def higher_level(a: Optional[str], b: Optional[str]) -> Optional[str]:

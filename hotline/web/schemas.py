@@ -23,7 +23,7 @@ from hotline.cases.lifecycle import (
 from hotline.conversations.handoff import REASONS as HANDOFF_REASONS
 from hotline.conversations.inbox import CHANNELS as INBOX_CHANNELS
 from hotline.triage import DISPUTE_TYPES
-from hotline.triage.taxonomy import INTENTS, LINES
+from hotline.triage.taxonomy import INTENTS, LINES, WARNING_LEVELS
 
 MAX_TEXT = 5000
 MAX_NOTE = 2000
@@ -32,7 +32,7 @@ MAX_ID = 2**31 - 1  # the largest row id in either database
 IDEMPOTENCY_KEY_MAX = 128
 
 Model = TypeVar("Model", bound=BaseModel)
-Level = Optional[Literal["orange", "red", "yellow"]]
+Level = Optional[Literal[tuple(WARNING_LEVELS)]]  # type: ignore[valid-type]
 Sender = Literal["citizen", "bot", "mediator", "system"]
 
 
