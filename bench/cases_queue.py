@@ -23,16 +23,14 @@ from typing import Dict, List
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from hotline.triage.taxonomy import DISPUTE_TYPES
+
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 NOW = dt.datetime(2026, 11, 22, 8, 0, 0)
 CHUNK = 50_000
 
-TYPES = ["labor", "neighbor", "marriage_family", "debt", "property_mgmt", "land", "traffic", "consumer",
-         "housing", "personal_injury", "environment", "medical", "demolition", "school", "other"]
-TYPE_NAMES = {"labor": "劳动争议", "neighbor": "邻里纠纷", "marriage_family": "婚姻家庭", "debt": "债权债务",
-              "property_mgmt": "物业纠纷", "land": "土地纠纷", "traffic": "交通事故", "consumer": "消费维权",
-              "housing": "房屋买卖租赁", "personal_injury": "人身财产损害", "environment": "环境污染",
-              "medical": "医疗纠纷", "demolition": "征地拆迁", "school": "涉校纠纷", "other": "其他纠纷"}
+# Every dispute type of the taxonomy (a new type is benchmarked without touching this file).
+TYPES = list(DISPUTE_TYPES)
 TEXTS = ["老板拖欠我三个月工资一直不给", "楼上天天半夜拖椅子吵得睡不着", "隔壁盖房占了我家宅基地半米",
          "物业费涨了还不修电梯", "借给朋友两万块钱一直不还", "出车祸对方不肯赔医药费", "租房押金房东不退"]
 PLACES = ["城关镇幸福村", "阳光花园小区", "石桥镇李家村", "河口镇王庄村", "人民路", "解放路", "城关镇工业园"]
@@ -87,7 +85,7 @@ def rows(start: int, count: int, mediator_ids: List[int], rng: random.Random):
         place = rng.choice(PLACES)
         route = "mediation:city" if level == "orange" else "mediation:town" if level == "red" else "mediation:village"
         triage = {"intent": {"name": "report_dispute", "confidence": 0.93},
-                  "dispute_type": {"code": code, "name": TYPE_NAMES[code], "confidence": 0.9},
+                  "dispute_type": {"code": code, "name": DISPUTE_TYPES[code], "confidence": 0.9},
                   "warning_level": level, "risk_signals": [], "route": {"to": route, "reason": "分流"}}
         yield (case_id, f"JF{created:%Y%m%d}{case_id:06d}", status, "12345", "webchat", f"s{case_id}",
                f"bench:{case_id}", f"{rng.choice(TEXTS)}（{place}）", "report_dispute", code, level, RANK[level],

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Deadlines by urgency (DOMAIN.md: emergency 2 hours, general 7 days, complex 15 days).
+# Deadlines by urgency (docs/DOMAIN.md: emergency 2 hours, general 7 days, complex 15 days).
 DEFAULT_DEADLINE_HOURS: Mapping[str, float] = {"emergency": 2.0, "general": 7 * 24.0, "complex": 15 * 24.0}
 
 

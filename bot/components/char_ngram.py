@@ -1,7 +1,7 @@
 """A character n-gram TF-IDF + linear SVM text classifier and the graph-component base built on it.
 
 Character n-grams need no word segmentation, so jieba's mistakes on dialect,
-typos and voice transcripts do not reach it (FINDINGS.md: this model beat a
+typos and voice transcripts do not reach it (docs/FINDINGS.md: this model beat a
 stock DIET pipeline on colloquial messages).
 """
 from __future__ import annotations

@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 OUTPUT_KEY = "dispute_type"
 # A message read as one of these is about a dispute or a legal question, so its record must name a
-# type (TAXONOMY.md): when the classifier's best guess is `none`, its best real type is taken.
+# type (docs/TAXONOMY.md): when the classifier's best guess is `none`, its best real type is taken.
 TYPED_INTENTS = frozenset({"report_dispute", "ask_legal"})
 
 

@@ -19,7 +19,7 @@ OUTPUT_KEY = "triage"
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
 class TriageAnnotator(GraphComponent):
-    """Last in the pipeline: builds the record of shared/TAXONOMY.md."""
+    """Last in the pipeline: builds the record of docs/TAXONOMY.md."""
 
     @classmethod
     def create(

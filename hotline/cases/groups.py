@@ -13,7 +13,7 @@ from hotline.cases.models import Case, CaseEvent, CaseGroup
 
 # Cases this close in time to a member are the same collective dispute.
 DEFAULT_WINDOW = dt.timedelta(days=7)
-# Thresholds of DOMAIN.md: 5 or more people red, 20 or more orange (orange is the higher level).
+# Thresholds of docs/DOMAIN.md: 5 or more people red, 20 or more orange (orange is the higher level).
 RED_AT = 5
 ORANGE_AT = 20
 # A group is looked for among this many matching cases at most, so a very common place stays cheap.

@@ -59,7 +59,7 @@ TRANSFER_DESTINATIONS = {
 # Resolution (事件反馈): the outcome, and when mediation failed, the path the citizen is steered to (双流向).
 OUTCOMES = {"success": "调解成功", "failed": "调解不成"}
 NEXT_PATHS = {"court": "向人民法院起诉", "arbitration": "申请仲裁", "administrative": "申请行政复议或行政裁决"}
-# The mediator's case subsidy by difficulty (DOMAIN.md: general 100, difficult 200, major 300 yuan).
+# The mediator's case subsidy by difficulty (docs/DOMAIN.md: general 100, difficult 200, major 300 yuan).
 DIFFICULTIES = {"general": "一般", "difficult": "疑难", "major": "重大"}
 DIFFICULTY_SUBSIDY = {"general": 100, "difficult": 200, "major": 300}
 

@@ -27,7 +27,7 @@ CONSENT_LOG = "consent_log"
 CORRECTING = "correcting_field"
 TYPE = "dispute_type"
 
-# Disputes in which many people are often involved: the head count sets the warning level (DOMAIN.md).
+# Disputes in which many people are often involved: the head count sets the warning level (docs/DOMAIN.md).
 COLLECTIVE_TYPES = frozenset({"labor", "land", "demolition", "property_mgmt", "environment", "housing"})
 # A first message shorter than this (without punctuation) says too little about what happened.
 MIN_DETAILS = 12

@@ -33,7 +33,7 @@ REQUESTER_WINDOW = dt.timedelta(hours=1)
 # ... and by one web client, whatever conversation ids it goes through (a new id is free to get).
 MAX_FAILURES_PER_CLIENT = 20
 
-# The six steps of the closed loop (DOMAIN.md), numbered as citizens are told.
+# The six steps of the closed loop (docs/DOMAIN.md), numbered as citizens are told.
 STEP_NUMBERS = {"reported": 1, "registered": 2, "assigned": 3, "reopened": 3, "in_progress": 4, "feedback": 5,
                 "evaluated": 6}
 

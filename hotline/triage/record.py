@@ -1,4 +1,4 @@
-"""The triage record of TAXONOMY.md, built from a message and the NLU model's output.
+"""The triage record of docs/TAXONOMY.md, built from a message and the NLU model's output.
 
 ``build_record`` joins the model's intent and dispute type with the rule
 entities, risk signals, warning level and route. Decisions it makes:
@@ -111,7 +111,7 @@ def build_record(
     entities: Optional[Sequence[dict]] = None,
     line: Optional[str] = None,
 ) -> Dict[str, object]:
-    """The triage record (TAXONOMY.md) for a message; see the module docstring for the rules."""
+    """The triage record (docs/TAXONOMY.md) for a message; see the module docstring for the rules."""
     text = text or ""
     line = str(line) if line is not None else None
     model_intent = _intent(intent)

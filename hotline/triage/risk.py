@@ -19,7 +19,7 @@ and self-harm are never negated ("不想活了" is itself the signal); the one
 exception is a "...死" about animals or crops (我家的鸡被毒死了). 弄死 is
 both a threat to kill and an escalation word, so both signals fire.
 
-Warning levels (DOMAIN.md, highest first: orange > red > yellow):
+Warning levels (docs/DOMAIN.md, highest first: orange > red > yellow):
 
 - collective action by 20 or more people -> orange; by 5 or more -> red;
   by fewer, or with no number, it raises nothing (yellow if a dispute).
@@ -28,7 +28,7 @@ Warning levels (DOMAIN.md, highest first: orange > red > yellow):
 - collective action by 5 or more together with danger or escalation ->
   orange: "very likely to cause a sudden incident".
 - a danger signal -> red at least, even with no dispute: a threat to kill in
-  a dispute is the 民转刑 risk that defines red, and DOMAIN.md asks that
+  a dispute is the 民转刑 risk that defines red, and docs/DOMAIN.md asks that
   people in crisis (self-harm) be tracked.
 - escalation_risk -> red at least.
 - any other dispute -> yellow; no dispute and no signal -> None.

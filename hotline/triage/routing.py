@@ -15,7 +15,7 @@ Precedence, first match wins:
    by keyword (DEPARTMENTS; default ``12345:general``); ``check_status``,
    small talk and ``out_of_scope`` -> ``self_service`` (the bot answers).
 5. ``ask_legal`` -> ``12348`` (a lawyer answers; from 12345 or 110 this is
-   the one-click transfer of DOMAIN.md).
+   the one-click transfer of docs/DOMAIN.md).
 6. Disputes (report_dispute, or any other intent carrying a dispute type):
    consumer -> ``12315``; labor -> ``labor_arbitration`` only when the caller
    asks for arbitration (仲裁, not negated) about wages or a dismissal, else

@@ -1,8 +1,8 @@
-"""The project's triage codes (TAXONOMY.md): dispute types, intents, warning levels, routes."""
+"""The project's triage codes (docs/TAXONOMY.md): dispute types, intents, warning levels, routes."""
 
 from typing import Optional
 
-# Order as in TAXONOMY.md; dicts keep insertion order, and a plain dict stays
+# Order as in docs/TAXONOMY.md; dicts keep insertion order, and a plain dict stays
 # JSON-serialisable for the consoles.
 DISPUTE_TYPES = {
     "marriage_family": "婚姻家庭",
@@ -64,7 +64,7 @@ SMALL_TALK_INTENTS = frozenset({
     "greet", "goodbye", "thank", "affirm", "deny", "stop", "rate", "bot_challenge", "out_of_scope",
 })
 
-# Highest first (DOMAIN.md): orange > red > yellow.
+# Highest first (docs/DOMAIN.md): orange > red > yellow.
 WARNING_LEVELS = ("orange", "red", "yellow")
 WARNING_LEVEL_RANK = {"yellow": 1, "red": 2, "orange": 3}
 WARNING_LEVEL_NAMES = {"orange": "橙色", "red": "红色", "yellow": "黄色"}

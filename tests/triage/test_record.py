@@ -1,4 +1,4 @@
-"""The triage record of TAXONOMY.md built end to end."""
+"""The triage record of docs/TAXONOMY.md built end to end."""
 
 import ast
 import json
