@@ -544,7 +544,7 @@ def jobs_run_handoffs(every: float, times: int) -> None:
 
     settings = Settings.from_env()
     sessions = _sessions(settings)
-    rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
+    rasa = RasaClient.from_settings(settings)
     limit = dt.timedelta(seconds=settings.handoff_wait_seconds)
 
     def once() -> bool:

@@ -36,12 +36,19 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, token: Optional[str] = None, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, token: Optional[str] = None, timeout: float = 30.0,
+                 action_endpoint_url: Optional[str] = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        self.action_endpoint_url = action_endpoint_url
         self._parse_path = PARSE_PATH
         self._bearer: Tuple[str, float] = ("", 0.0)
+
+    @classmethod
+    def from_settings(cls, settings: Any, timeout: Optional[float] = None) -> "RasaClient":
+        return cls(settings.rasa_url, settings.rasa_token,
+                   settings.rasa_timeout_seconds if timeout is None else timeout, settings.action_endpoint_url)
 
     def headers(self) -> Dict[str, str]:
         """The Authorization header (empty without a token); never a query string."""
@@ -84,6 +91,22 @@ class RasaClient:
     def append_events(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
         """Append events (pause, resume, slots ...) to a conversation's tracker."""
         self._post(f"/conversations/{quote(sender_id, safe='')}/tracker/events", events)
+
+    def actions_ready(self) -> bool:
+        """Whether the action server answers its health check now (True when its address is not configured)."""
+        if not self.action_endpoint_url:
+            return True
+        health = self.action_endpoint_url.rstrip("/").rsplit("/", 1)[0] + "/health"
+        try:
+            return requests.get(health, timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def undo_turn(self, sender_id: str, message_id: str) -> None:
+        """Take the conversation's last user message, and what followed it, back out of Rasa's tracker.
+
+        The rewind names the provider message id it took back (Rasa's own fallback rewinds name none)."""
+        self.append_events(sender_id, [{"event": "rewind", "metadata": {"undone_message_id": message_id}}])
 
     def execute(self, sender_id: str, action: str) -> List[Dict[str, Any]]:
         """Run one action in a conversation (the bot speaking first); returns what it said."""
