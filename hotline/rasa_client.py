@@ -16,6 +16,7 @@ import requests
 PARSE_PATH = "/webhooks/nlu/parse"
 STOCK_PARSE_PATH = "/model/parse"
 JWT_LIFETIME = 300  # seconds; a new one is signed a minute before it ends
+CONVERSATION_HEADER = "X-Conversation"  # the sender id, for sticky routing to one of several Rasa servers
 JWT_USER = {"username": "hotline", "role": "admin"}  # the role Rasa asks for on its conversation API
 
 
@@ -58,8 +59,11 @@ class RasaClient:
             self._bearer = bearer(self.token)
         return {"Authorization": self._bearer[0]}
 
-    def _post(self, path: str, payload: Any, *, auth: bool = True) -> Any:
+    def _post(self, path: str, payload: Any, *, auth: bool = True, conversation: Optional[str] = None) -> Any:
         headers = self.headers() if auth else {}
+        if conversation is not None:
+            # Several Rasa servers behind a proxy: it routes on this, so one server owns a conversation.
+            headers[CONVERSATION_HEADER] = conversation
         try:
             response = requests.post(f"{self.base_url}{path}", json=payload, headers=headers, timeout=self.timeout)
         except requests.RequestException as error:
@@ -74,7 +78,7 @@ class RasaClient:
         payload: Dict[str, Any] = {"sender": sender_id, "message": text}
         if metadata:
             payload["metadata"] = metadata
-        return self._post("/webhooks/rest/webhook", payload, auth=False)
+        return self._post("/webhooks/rest/webhook", payload, auth=False, conversation=sender_id)
 
     def parse(self, text: str) -> Dict[str, Any]:
         """The NLU parse with the triage record: our micro-batched endpoint (bot/channels/nlu.py),
@@ -90,7 +94,7 @@ class RasaClient:
 
     def append_events(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
         """Append events (pause, resume, slots ...) to a conversation's tracker."""
-        self._post(f"/conversations/{quote(sender_id, safe='')}/tracker/events", events)
+        self._post(f"/conversations/{quote(sender_id, safe='')}/tracker/events", events, conversation=sender_id)
 
     def actions_ready(self) -> bool:
         """Whether the action server answers its health check now (True when its address is not configured)."""
@@ -111,5 +115,5 @@ class RasaClient:
     def execute(self, sender_id: str, action: str) -> List[Dict[str, Any]]:
         """Run one action in a conversation (the bot speaking first); returns what it said."""
         body = self._post(f"/conversations/{quote(sender_id, safe='')}/execute",
-                          {"name": action})
+                          {"name": action}, conversation=sender_id)
         return list(body.get("messages") or [])
