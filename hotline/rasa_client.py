@@ -109,8 +109,12 @@ class RasaClient:
     def undo_turn(self, sender_id: str, message_id: str) -> None:
         """Take the conversation's last user message, and what followed it, back out of Rasa's tracker.
 
-        The rewind names the provider message id it took back (Rasa's own fallback rewinds name none)."""
-        self.append_events(sender_id, [{"event": "rewind", "metadata": {"undone_message_id": message_id}}])
+        The rewind names the provider message id it took back (Rasa's own fallback rewinds name none). The
+        `action_listen` before it closes the failed turn: Rasa counts the actions since the last
+        `action_listen` in the raw event list, rewound or not, and a turn that ended at its limit of
+        predictions (every action failing) would otherwise stop each later turn before it starts."""
+        self.append_events(sender_id, [{"event": "action", "name": "action_listen"},
+                                       {"event": "rewind", "metadata": {"undone_message_id": message_id}}])
 
     def execute(self, sender_id: str, action: str) -> List[Dict[str, Any]]:
         """Run one action in a conversation (the bot speaking first); returns what it said."""

@@ -96,7 +96,8 @@ def test_every_call_about_a_conversation_names_it_for_the_proxy_and_parse_names_
     client.parse("你好")
     # A proxy hashing on it sends one conversation to one Rasa server (docs/DEPLOY.md); a parse is anyone's.
     assert CONVERSATIONS == ["w1", "w1", "w1", "w1", None]
-    assert calls[2][2] == [{"event": "rewind", "metadata": {"undone_message_id": "m-1"}}]
+    assert calls[2][2] == [{"event": "action", "name": "action_listen"},
+                           {"event": "rewind", "metadata": {"undone_message_id": "m-1"}}]
 
 
 def test_the_action_server_counts_as_ready_only_when_its_health_check_answers(fake_rasa):
