@@ -196,14 +196,24 @@ def _turns(tracker: sqlite3.Connection) -> Counter:
     (Rasa's own fallback also rewinds, but after answering: that turn happened, and its rewind names no message.)
     The tracker store masks long digit runs in every stored string, metadata included, once no form is active:
     an id is looked up as sent and masked.
+    A user message Rasa's two-stage fallback rewinds and says again in the same turn (its affirmation flow)
+    is one turn: a user event right after a rewind of Rasa's, with the same message id as the one before it.
     """
     turns: Counter = Counter()
-    for kind, data in tracker.execute("SELECT type_name, data FROM events WHERE type_name IN ('user', 'rewind')"):
+    last: Dict[str, tuple] = {}  # conversation -> (its last user message id, a rewind of Rasa's since)
+    for sender, kind, data in tracker.execute(
+            "SELECT sender_id, type_name, data FROM events WHERE type_name IN ('user', 'rewind') ORDER BY id"):
         metadata = json.loads(data).get("metadata") or {}
+        previous, rewound = last.get(sender, ("", False))
         if kind == "user" and metadata.get("message_id"):
-            turns[metadata["message_id"]] += 1
+            if not (rewound and metadata["message_id"] == previous):
+                turns[metadata["message_id"]] += 1
+            last[sender] = (metadata["message_id"], False)
         elif kind == "rewind" and metadata.get("undone_message_id"):
             turns[metadata["undone_message_id"]] -= 1
+            last[sender] = ("", False)
+        elif kind == "rewind":
+            last[sender] = (previous, True)
     return turns
 
 
@@ -221,7 +231,8 @@ def _count(stack, citizens: List[Citizen], workdir: Path, started: float, plan: 
     turns = Counter({m: turns[m] + (turns[mask_personal(m)] if mask_personal(m) != m else 0) for m in sent})
     unanswered_citizens = 0
     for citizen in citizens:
-        feed = citizen.browser.get(f"{stack.web_url}/chat/api/messages", params={"after": 0}, timeout=30).json()
+        # (The full run once saw this poll wait over 30 s right after the load: a generous timeout.)
+        feed = citizen.browser.get(f"{stack.web_url}/chat/api/messages", params={"after": 0}, timeout=180).json()
         bot_said = [m for m in feed["messages"] if m["from"] == "bot"]
         answered_here = all(rows.get(m, missing)[1] or rows.get(m, missing)[2] for m in citizen.sent)
         if not bot_said or not answered_here:
