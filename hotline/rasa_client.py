@@ -106,6 +106,23 @@ class RasaClient:
         except requests.RequestException:
             return False
 
+    def turn_closed(self, sender_id: str) -> bool:
+        """Whether the conversation's last turn ended listening (`action_listen`), as every finished turn does.
+
+        A turn whose actions all failed stops at Rasa's prediction limit without it."""
+        try:
+            response = requests.get(f"{self.base_url}/conversations/{quote(sender_id, safe='')}/tracker",
+                                    headers={**self.headers(), CONVERSATION_HEADER: sender_id}, timeout=self.timeout)
+        except requests.RequestException as error:
+            raise RasaUnavailable(str(error)) from error
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}", response.status_code)
+        body = response.json()
+        if body.get("paused"):
+            return True  # a paused conversation records the message and answers nothing, by design
+        events = body.get("events") or []
+        return bool(events) and events[-1].get("event") == "action" and events[-1].get("name") == "action_listen"
+
     def undo_turn(self, sender_id: str, message_id: str) -> None:
         """Take the conversation's last user message, and what followed it, back out of Rasa's tracker.
 

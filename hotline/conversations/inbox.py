@@ -70,6 +70,8 @@ class Bot(Protocol):
 
     def actions_ready(self) -> bool: ...
 
+    def turn_closed(self, sender_id: str) -> bool: ...
+
     def undo_turn(self, sender_id: str, message_id: str) -> None: ...
 
 
@@ -215,7 +217,7 @@ def _process_one(session: Session, bot: Bot, row: InboundMessage) -> Outcome:
         raw = bot.send(row.sender_id, text, metadata=_metadata(row))
     except RasaUnavailable as failure:
         return _queued(session, row, failure, danger)
-    if not any(item.get("text") or item.get("buttons") for item in raw) and not bot.actions_ready():
+    if not any(item.get("text") or item.get("buttons") for item in raw) and not _turn_finished(bot, row.sender_id):
         # Rasa ran the turn without its action server: it logs the failure, loses the action's events and
         # answers nothing. Taken back out of the tracker and kept, the message is answered by the job later.
         try:
@@ -233,6 +235,17 @@ def _process_one(session: Session, bot: Bot, row: InboundMessage) -> Outcome:
         # Rasa answered without the guidance (the action server failed, or a model miss): the rule speaks.
         replies.append(_reply(session, row, EMERGENCY_TEXT))
     return _done(session, row, replies)
+
+
+def _turn_finished(bot: Bot, sender_id: str) -> bool:
+    """A silent turn that really ended: the action server answers now, and the turn closed with action_listen
+    (the probe alone races with an action server restarting while Rasa waited for it)."""
+    if not bot.actions_ready():
+        return False
+    try:
+        return bot.turn_closed(sender_id)
+    except RasaUnavailable:
+        return False
 
 
 def _queued(session: Session, row: InboundMessage, failure: RasaUnavailable, danger: bool) -> Outcome:

@@ -28,6 +28,9 @@ class RecordingBot:
     def actions_ready(self):
         return not self.actions_down
 
+    def turn_closed(self, sender_id):
+        return not self.actions_down  # a turn whose actions failed ends at Rasa's limit, not listening
+
     def undo_turn(self, sender_id, message_id):
         with self.lock:
             self.undone.append(sender_id)
