@@ -67,7 +67,12 @@ def serve(host: str, port: int, threads: int) -> None:
     app = create_app()
     mask_logs()
     click.echo(f"hotline web: http://{host}:{port}/chat  http://{host}:{port}/console", err=True)
-    waitress_serve(app, host=host, port=port, threads=threads, ident="hotline")
+    # Behind a reverse proxy every request comes from the proxy: trust its X-Forwarded-For (and only its) so
+    # the per-address limits and the look-up limit see the citizen's address.
+    proxy = os.environ.get("TRUSTED_PROXY") or None
+    forwarded = {"trusted_proxy": proxy, "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+                 "clear_untrusted_proxy_headers": True} if proxy else {}
+    waitress_serve(app, host=host, port=port, threads=threads, ident="hotline", **forwarded)
 
 
 @main.group(help="数据库。")
@@ -544,7 +549,7 @@ def jobs_run_handoffs(every: float, times: int) -> None:
 
     settings = Settings.from_env()
     sessions = _sessions(settings)
-    rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
+    rasa = RasaClient.from_settings(settings)
     limit = dt.timedelta(seconds=settings.handoff_wait_seconds)
 
     def once() -> bool:

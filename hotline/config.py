@@ -19,6 +19,8 @@ class Settings:
     secret_key: Optional[str] = None
     deadline_hours: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_DEADLINE_HOURS))
     rasa_timeout_seconds: float = 30.0
+    # The action server's webhook as Rasa calls it (endpoints.yml): its /health tells a lost turn from a silent one.
+    action_endpoint_url: Optional[str] = None
     # How long a citizen waits for a person before the bot says so and offers a call-back
     # (GB/T 33358-2016: online messages answered within 3 minutes).
     handoff_wait_seconds: float = 180.0
@@ -55,6 +57,7 @@ class Settings:
             secret_key=env.get("SECRET_KEY") or None,
             deadline_hours=hours,
             rasa_timeout_seconds=float(env.get("RASA_TIMEOUT_SECONDS", 30)),
+            action_endpoint_url=env.get("ACTION_ENDPOINT_URL") or None,
             handoff_wait_seconds=float(env.get("HANDOFF_WAIT_SECONDS", 180)),
             public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
             wechat_token=env.get("WECHAT_TOKEN") or None,

@@ -16,6 +16,7 @@ import requests
 PARSE_PATH = "/webhooks/nlu/parse"
 STOCK_PARSE_PATH = "/model/parse"
 JWT_LIFETIME = 300  # seconds; a new one is signed a minute before it ends
+CONVERSATION_HEADER = "X-Conversation"  # the sender id, for sticky routing to one of several Rasa servers
 JWT_USER = {"username": "hotline", "role": "admin"}  # the role Rasa asks for on its conversation API
 
 
@@ -36,12 +37,19 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, token: Optional[str] = None, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, token: Optional[str] = None, timeout: float = 30.0,
+                 action_endpoint_url: Optional[str] = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        self.action_endpoint_url = action_endpoint_url
         self._parse_path = PARSE_PATH
         self._bearer: Tuple[str, float] = ("", 0.0)
+
+    @classmethod
+    def from_settings(cls, settings: Any, timeout: Optional[float] = None) -> "RasaClient":
+        return cls(settings.rasa_url, settings.rasa_token,
+                   settings.rasa_timeout_seconds if timeout is None else timeout, settings.action_endpoint_url)
 
     def headers(self) -> Dict[str, str]:
         """The Authorization header (empty without a token); never a query string."""
@@ -51,8 +59,11 @@ class RasaClient:
             self._bearer = bearer(self.token)
         return {"Authorization": self._bearer[0]}
 
-    def _post(self, path: str, payload: Any, *, auth: bool = True) -> Any:
+    def _post(self, path: str, payload: Any, *, auth: bool = True, conversation: Optional[str] = None) -> Any:
         headers = self.headers() if auth else {}
+        if conversation is not None:
+            # Several Rasa servers behind a proxy: it routes on this, so one server owns a conversation.
+            headers[CONVERSATION_HEADER] = conversation
         try:
             response = requests.post(f"{self.base_url}{path}", json=payload, headers=headers, timeout=self.timeout)
         except requests.RequestException as error:
@@ -67,7 +78,7 @@ class RasaClient:
         payload: Dict[str, Any] = {"sender": sender_id, "message": text}
         if metadata:
             payload["metadata"] = metadata
-        return self._post("/webhooks/rest/webhook", payload, auth=False)
+        return self._post("/webhooks/rest/webhook", payload, auth=False, conversation=sender_id)
 
     def parse(self, text: str) -> Dict[str, Any]:
         """The NLU parse with the triage record: our micro-batched endpoint (bot/channels/nlu.py),
@@ -83,10 +94,47 @@ class RasaClient:
 
     def append_events(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
         """Append events (pause, resume, slots ...) to a conversation's tracker."""
-        self._post(f"/conversations/{quote(sender_id, safe='')}/tracker/events", events)
+        self._post(f"/conversations/{quote(sender_id, safe='')}/tracker/events", events, conversation=sender_id)
+
+    def actions_ready(self) -> bool:
+        """Whether the action server answers its health check now (True when its address is not configured)."""
+        if not self.action_endpoint_url:
+            return True
+        health = self.action_endpoint_url.rstrip("/").rsplit("/", 1)[0] + "/health"
+        try:
+            return requests.get(health, timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def turn_closed(self, sender_id: str) -> bool:
+        """Whether the conversation's last turn ended listening (`action_listen`), as every finished turn does.
+
+        A turn whose actions all failed stops at Rasa's prediction limit without it."""
+        try:
+            response = requests.get(f"{self.base_url}/conversations/{quote(sender_id, safe='')}/tracker",
+                                    headers={**self.headers(), CONVERSATION_HEADER: sender_id}, timeout=self.timeout)
+        except requests.RequestException as error:
+            raise RasaUnavailable(str(error)) from error
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}", response.status_code)
+        body = response.json()
+        if body.get("paused"):
+            return True  # a paused conversation records the message and answers nothing, by design
+        events = body.get("events") or []
+        return bool(events) and events[-1].get("event") == "action" and events[-1].get("name") == "action_listen"
+
+    def undo_turn(self, sender_id: str, message_id: str) -> None:
+        """Take the conversation's last user message, and what followed it, back out of Rasa's tracker.
+
+        The rewind names the provider message id it took back (Rasa's own fallback rewinds name none). The
+        `action_listen` before it closes the failed turn: Rasa counts the actions since the last
+        `action_listen` in the raw event list, rewound or not, and a turn that ended at its limit of
+        predictions (every action failing) would otherwise stop each later turn before it starts."""
+        self.append_events(sender_id, [{"event": "action", "name": "action_listen"},
+                                       {"event": "rewind", "metadata": {"undone_message_id": message_id}}])
 
     def execute(self, sender_id: str, action: str) -> List[Dict[str, Any]]:
         """Run one action in a conversation (the bot speaking first); returns what it said."""
         body = self._post(f"/conversations/{quote(sender_id, safe='')}/execute",
-                          {"name": action})
+                          {"name": action}, conversation=sender_id)
         return list(body.get("messages") or [])

@@ -21,6 +21,9 @@ Rules that hold on every channel:
   The web chat's own buttons (`BUTTON_PAYLOADS`) are the one exception.
 - Danger gets the 110 guidance by rule (hotline.triage), even when Rasa or
   the action server is down, and whoever holds the conversation.
+- A turn Rasa ran without its action server (Rasa logs it, drops the
+  action's events and answers nothing) is taken back out of the tracker
+  (`undo_turn`) and kept like a message Rasa could not take.
 - A row Rasa could not take stays `failed`; `retry_due` (the hand-off job)
   processes it once Rasa is back, and the citizen gets the answer on their
   channel without sending anything again.
@@ -72,6 +75,12 @@ def __getattr__(name: str) -> str:
 
 class Bot(Protocol):
     def send(self, sender_id: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]: ...
+
+    def actions_ready(self) -> bool: ...
+
+    def turn_closed(self, sender_id: str) -> bool: ...
+
+    def undo_turn(self, sender_id: str, message_id: str) -> None: ...
 
 
 class SenderMismatch(ValueError):
@@ -216,6 +225,14 @@ def _process_one(session: Session, bot: Bot, row: InboundMessage) -> Outcome:
         raw = bot.send(row.sender_id, text, metadata=_metadata(row))
     except RasaUnavailable as failure:
         return _queued(session, row, failure, danger)
+    if not any(item.get("text") or item.get("buttons") for item in raw) and not _turn_finished(bot, row.sender_id):
+        # Rasa ran the turn without its action server: it logs the failure, loses the action's events and
+        # answers nothing. Taken back out of the tracker and kept, the message is answered by the job later.
+        try:
+            bot.undo_turn(row.sender_id, row.message_id)
+        except RasaUnavailable as failure:
+            logger.warning("turn of message %s not taken back; a retry repeats it: %s", row.message_id, failure)
+        return _queued(session, row, RasaUnavailable("the action server is unavailable"), danger)
     replies = []
     for item in raw:
         reply_text = item.get("text") or ""
@@ -226,6 +243,17 @@ def _process_one(session: Session, bot: Bot, row: InboundMessage) -> Outcome:
         # Rasa answered without the guidance (the action server failed, or a model miss): the rule speaks.
         replies.append(_reply(session, row, wording.text(EMERGENCY)))
     return _done(session, row, replies)
+
+
+def _turn_finished(bot: Bot, sender_id: str) -> bool:
+    """A silent turn that really ended: the action server answers now, and the turn closed with action_listen
+    (the probe alone races with an action server restarting while Rasa waited for it)."""
+    if not bot.actions_ready():
+        return False
+    try:
+        return bot.turn_closed(sender_id)
+    except RasaUnavailable:
+        return False
 
 
 def _queued(session: Session, row: InboundMessage, failure: RasaUnavailable, danger: bool) -> Outcome:

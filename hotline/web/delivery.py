@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 def rasa_client() -> RasaClient:
     config = settings()
-    return RasaClient(config.rasa_url, config.rasa_token, config.rasa_timeout_seconds)
+    return RasaClient.from_settings(config)
 
 
 def deliver_now(recipient: str) -> None:

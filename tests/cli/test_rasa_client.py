@@ -11,6 +11,7 @@ from hotline.rasa_client import RasaClient, RasaUnavailable
 
 
 HEADERS = []  # the Authorization header of each call to the fake server
+CONVERSATIONS = []  # the X-Conversation header of each call
 
 
 @pytest.fixture
@@ -18,6 +19,7 @@ def fake_rasa():
     """A stand-in Rasa server; `routes` maps a path to the status it answers, and records the calls."""
     calls, routes = [], {}
     HEADERS.clear()
+    CONVERSATIONS.clear()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 - the stdlib's name
@@ -25,6 +27,7 @@ def fake_rasa():
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             calls.append((path, query, body))
             HEADERS.append(self.headers.get("Authorization"))
+            CONVERSATIONS.append(self.headers.get("X-Conversation"))
             status = routes.get(path, 404)
             payload = json.dumps({"text": body.get("text") if isinstance(body, dict) else None, "via": path}).encode()
             self.send_response(status)
@@ -79,3 +82,25 @@ def test_other_refusals_are_not_retried(fake_rasa):
     with pytest.raises(RasaUnavailable, match="HTTP 401") as failure:
         RasaClient(url, "wrong-" + "y" * 40).parse("你好")
     assert failure.value.status == 401 and len(calls) == 1
+
+
+def test_every_call_about_a_conversation_names_it_for_the_proxy_and_parse_names_none(fake_rasa):
+    url, routes, calls = fake_rasa
+    routes.update({"/webhooks/rest/webhook": 200, "/webhooks/nlu/parse": 200,
+                   "/conversations/w1/tracker/events": 200, "/conversations/w1/execute": 200})
+    client = RasaClient(url, TOKEN)
+    client.send("w1", "你好")
+    client.append_events("w1", [])
+    client.undo_turn("w1", "m-1")
+    client.execute("w1", "action_x")
+    client.parse("你好")
+    # A proxy hashing on it sends one conversation to one Rasa server (docs/DEPLOY.md); a parse is anyone's.
+    assert CONVERSATIONS == ["w1", "w1", "w1", "w1", None]
+    assert calls[2][2] == [{"event": "action", "name": "action_listen"},
+                           {"event": "rewind", "metadata": {"undone_message_id": "m-1"}}]
+
+
+def test_the_action_server_counts_as_ready_only_when_its_health_check_answers(fake_rasa):
+    url, routes, _ = fake_rasa
+    assert RasaClient(url).actions_ready()  # no address configured: nothing to check
+    assert not RasaClient(url, action_endpoint_url="http://127.0.0.1:9/webhook").actions_ready()

@@ -23,6 +23,18 @@ class RecordingBot:
 
     def __init__(self):
         self.turns, self.down, self.lock = [], False, threading.Lock()
+        self.actions_down, self.undone = False, []
+
+    def actions_ready(self):
+        return not self.actions_down
+
+    def turn_closed(self, sender_id):
+        return not self.actions_down  # a turn whose actions failed ends at Rasa's limit, not listening
+
+    def undo_turn(self, sender_id, message_id):
+        with self.lock:
+            self.undone.append(sender_id)
+            self.turns.pop()  # Rasa's rewind: the last user message leaves the tracker
 
     def send(self, sender_id, text, metadata=None):
         if self.down:
@@ -160,14 +172,40 @@ def test_a_later_message_does_not_overtake_one_kept_while_rasa_was_down(sessions
     assert [t[1] for t in bot.turns] == ["第一句", "第二句"]
 
 
-def test_danger_is_answered_by_rule_when_rasa_answers_without_it(sessions):
-    class SilentBot(RecordingBot):  # the action server is down: Rasa answers nothing
-        def send(self, sender_id, text, metadata=None):
-            super().send(sender_id, text, metadata)
-            return []
+class SilentBot(RecordingBot):
+    """Rasa answering nothing: a turn whose action server was down (Rasa only logs that), or a silent turn."""
 
-    _, state, replies = deliver(sessions, SilentBot(), "webchat", "m-1", "conv-1", "我不想活了，准备喝农药")
-    assert state == "answered" and replies == [EMERGENCY_TEXT]
+    def send(self, sender_id, text, metadata=None):
+        super().send(sender_id, text, metadata)
+        return [] if self.actions_down or text == "嗯" else [{"recipient_id": sender_id, "text": f"收到：{text}"}]
+
+
+def test_danger_is_answered_by_rule_when_rasa_answers_without_it(sessions):
+    bot = SilentBot()
+    bot.actions_down = True
+    _, state, replies = deliver(sessions, bot, "webchat", "m-1", "conv-1", "我不想活了，准备喝农药")
+    assert state == "queued" and replies == [EMERGENCY_TEXT]
+
+
+def test_a_turn_lost_with_the_action_server_is_taken_back_and_answered_once_by_the_job(sessions):
+    bot = SilentBot()
+    bot.actions_down = True
+    _, state, replies = deliver(sessions, bot, "webchat", "m-1", "conv-1", "老板拖欠工资")
+    assert (state, replies) == ("queued", [])
+    assert bot.undone == ["conv-1"] and bot.turns == []  # nothing of the lost turn stays in the tracker
+    assert inbound(sessions, "webchat", "m-1").status == "failed"
+    bot.actions_down = False
+    assert inbox.retry_due(sessions, bot).answered
+    assert [t[1] for t in bot.turns] == ["老板拖欠工资"]
+    row = inbound(sessions, "webchat", "m-1")
+    assert row.status == "processed" and [r["text"] for r in row.replies] == ["收到：老板拖欠工资"]
+
+
+def test_a_silent_turn_with_the_action_server_up_is_not_repeated(sessions):
+    bot = SilentBot()
+    _, state, replies = deliver(sessions, bot, "webchat", "m-1", "conv-1", "嗯")
+    assert (state, replies) == ("answered", []) and bot.undone == []
+    assert inbound(sessions, "webchat", "m-1").status == "processed"
 
 
 def test_a_person_holding_the_conversation_silences_the_bot_but_not_the_110_guidance(sessions, make_case):

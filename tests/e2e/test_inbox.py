@@ -50,5 +50,9 @@ def test_danger_is_answered_by_rule_while_the_action_server_is_down(stack):
         response = post(citizen, "我不想活了，准备喝农药")
     finally:
         stack.start_one("actions")
-    assert response.status_code == 200
+    # The 110 guidance at once; the turn Rasa could not run without its action server is taken back and
+    # kept (202), so the job runs it (and whatever the emergency action does) once the action server is back.
+    assert response.status_code == 202, response.text
     assert EMERGENCY_TEXT in [r["text"] for r in response.json()["replies"]]
+    users = [e for e in citizen.tracker()["events"] if e["event"] in ("user", "rewind")]
+    assert [e["event"] for e in users] == ["user", "rewind"]
