@@ -9,6 +9,7 @@ Every loop is bounded in count and in time. Figures go to docs/BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import io
 import json
@@ -18,7 +19,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from typing import Dict, List
+from typing import Dict, Iterator, List
 
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -261,6 +262,32 @@ def measure_contended(sessions, mediator_ids: List[int], claimers: int, rounds: 
             "rounds_with_no_winner": max(0, played[0] - len(decided)), "errors": len(errors)}
 
 
+@contextlib.contextmanager
+def scratch_database(keep: bool = False) -> Iterator[str]:
+    """A migrated PostgreSQL database for one benchmark run, dropped afterwards unless `keep`."""
+    from alembic import command
+
+    from hotline.cli import alembic_config
+
+    admin = create_engine(ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
+    name = f"hotline_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    print(f"scratch database {name}")
+    try:
+        command.upgrade(alembic_config(url), "head")
+        yield url
+    finally:
+        if not keep:
+            with admin.connect() as connection:
+                connection.execute(text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"), {"name": name})
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            print(f"dropped {name}")
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
@@ -271,22 +298,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="do not drop the scratch database")
     args = parser.parse_args()
 
-    from alembic import command
-
     from hotline.cases.tokens import create_token
-    from hotline.cli import alembic_config
     from hotline.config import Settings
     from hotline.db import make_sessionmaker
     from hotline.web import create_app
 
-    admin = create_engine(ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
-    name = f"hotline_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    print(f"scratch database {name}")
-    try:
-        command.upgrade(alembic_config(url), "head")
+    with scratch_database(args.keep) as url:
         timings = fill(url, args.cases, mediators=args.claimers)
         print(f"fill: {args.cases:,} cases by COPY in {timings['copy_s']:.1f} s "
               f"({args.cases / timings['copy_s']:,.0f} rows/s); with VACUUM ANALYZE {timings['total_s']:.1f} s")
@@ -327,14 +344,6 @@ def main() -> None:
             print(f"cases held after the run: {held:,}")
         app.extensions["hotline.engine"].dispose()
         engine.dispose()
-    finally:
-        if not args.keep:
-            with admin.connect() as connection:
-                connection.execute(text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"), {"name": name})
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            print(f"dropped {name}")
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -15,13 +15,11 @@ import argparse
 import datetime as dt
 import json
 import time
-import uuid
 from typing import Callable, Dict, List
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from bench.cases_queue import ADMIN_URL, NOW, fill, percentile
+from bench.cases_queue import NOW, fill, percentile, scratch_database
 
 TARGET_P99_MS = 200.0
 
@@ -76,21 +74,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="do not drop the scratch database")
     args = parser.parse_args()
 
-    from alembic import command
-
     from hotline.cases import stats
-    from hotline.cli import alembic_config
     from hotline.db import make_sessionmaker
 
-    admin = create_engine(ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
-    name = f"hotline_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    print(f"scratch database {name}")
     results: Dict[str, Dict[str, Dict[str, float]]] = {}
-    try:
-        command.upgrade(alembic_config(url), "head")
+    with scratch_database(args.keep) as url:
         timings = fill(url, args.cases, mediators=4)
         print(f"fill: {args.cases:,} cases in {timings['total_s']:.1f} s; spread in {spread(url):.1f} s")
         engine = create_engine(url, future=True)
@@ -117,13 +105,6 @@ def main() -> None:
                           f"  n={figure['n']}{flag}", flush=True)
         engine.dispose()
         print(json.dumps(results, ensure_ascii=False))
-    finally:
-        if not args.keep:
-            with admin.connect() as connection:
-                connection.execute(text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 if __name__ == "__main__":
