@@ -169,9 +169,10 @@ def test_a_viewer_cannot_reach_a_mediators_action(browser, stack, people):
     assert page.locator("button:has-text('认领本案')").count() == 0
     assert page.locator("#reply-form").count() == 0
     assert "办理操作由调解员进行" in page.inner_text("main")
-    # Even a hand-made request is refused by role, with the Chinese page.
+    # Even a hand-made request, with the viewer's own form token, is refused by role, with the Chinese page.
     status = page.evaluate(
-        """async (n) => (await fetch('/console/cases/' + n + '/claim', {method: 'POST', body: new FormData()})).status""",
+        """async (n) => (await fetch('/console/cases/' + n + '/claim', {method: 'POST', body: new FormData(),
+            headers: {'X-CSRF-Token': document.querySelector('meta[name="csrf-token"]').content}})).status""",
         number)
     assert status == 403
     page.goto(f"{stack.web_url}/operator")
