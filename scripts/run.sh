@@ -15,7 +15,10 @@ wait_ready() {
 
   ready in $(( $(date +%s) - start )) s
   citizen chat:      http://127.0.0.1:$WEB_PORT/chat
-  mediator console:  http://127.0.0.1:$WEB_PORT/console   (accounts: .venv/bin/hotline user add NAME --role mediator)
+  console (sign in): http://127.0.0.1:$WEB_PORT/console   (accounts: .venv/bin/hotline user add NAME --role ROLE;
+                     roles admin, mediator, operator, lawyer, viewer)
+  hotline seat:      http://127.0.0.1:$WEB_PORT/operator
+  dashboard:         http://127.0.0.1:$WEB_PORT/dashboard
   Rasa HTTP API:     http://127.0.0.1:$RASA_PORT          (token in .env: RASA_TOKEN)
   action server:     http://127.0.0.1:$ACTIONS_PORT/health
   deadline job:      every 5 minutes (overdue cases escalate one tier up)
