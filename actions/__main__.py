@@ -11,12 +11,16 @@ import hmac
 import logging
 import os
 import sys
+import uuid
 from typing import Optional
 
 import pluggy
 
 SECRET_HEADER = "X-Actions-Secret"
 OPEN_PATHS = ("/health",)
+# A new id at each start, named in every answer: the inbox tells a silent turn from one whose actions died
+# with a server that was restarted meanwhile (hotline.rasa_client.ACTIONS_INSTANCE_HEADER).
+INSTANCE = uuid.uuid4().hex
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
 logger = logging.getLogger(__name__)
 
@@ -38,6 +42,7 @@ class SecretCheck:
         from sanic import response
 
         from hotline.privacy import mask_logs
+        from hotline.rasa_client import ACTIONS_INSTANCE_HEADER
 
         mask_logs()  # Rasa SDK has configured logging by now: no citizen's number in clear in its lines
 
@@ -49,6 +54,10 @@ class SecretCheck:
                 return response.json({"error": "unauthorised", "message": f"{SECRET_HEADER} missing or wrong"},
                                      status=401)
             return None
+
+        @app.middleware("response")
+        async def _name_instance(request, response):  # noqa: ANN001, ANN202
+            response.headers[ACTIONS_INSTANCE_HEADER] = INSTANCE
 
 
 def main() -> None:

@@ -18,6 +18,11 @@ STOCK_PARSE_PATH = "/model/parse"
 JWT_LIFETIME = 300  # seconds; a new one is signed a minute before it ends
 CONVERSATION_HEADER = "X-Conversation"  # the sender id, for sticky routing to one of several Rasa servers
 JWT_USER = {"username": "hotline", "role": "admin"}  # the role Rasa asks for on its conversation API
+# The action server's answer to /health names its instance, a new one at each start (actions/__main__.py):
+# a silent turn is a finished one only if the same instance was up before and after it.
+ACTIONS_INSTANCE_HEADER = "X-Actions-Instance"
+# Per health address, the instance this process saw last (one look per process, not one per message).
+_INSTANCES_SEEN: Dict[str, str] = {}
 
 
 def bearer(secret: str, now: Optional[float] = None) -> Tuple[str, float]:
@@ -96,15 +101,24 @@ class RasaClient:
         """Append events (pause, resume, slots ...) to a conversation's tracker."""
         self._post(f"/conversations/{quote(sender_id, safe='')}/tracker/events", events, conversation=sender_id)
 
-    def actions_ready(self) -> bool:
-        """Whether the action server answers its health check now (True when its address is not configured)."""
+    def actions_instance(self, *, last_seen: bool = False) -> Optional[str]:
+        """The instance id of the action server answering its health check now, None when it does not answer.
+
+        "" when no address is configured (nothing to check) or the server names no instance. `last_seen`: the
+        id this process saw last, when it has seen one (no request)."""
         if not self.action_endpoint_url:
-            return True
+            return ""
         health = self.action_endpoint_url.rstrip("/").rsplit("/", 1)[0] + "/health"
+        if last_seen and health in _INSTANCES_SEEN:
+            return _INSTANCES_SEEN[health]
         try:
-            return requests.get(health, timeout=2).status_code == 200
+            response = requests.get(health, timeout=2)
         except requests.RequestException:
-            return False
+            return None
+        if response.status_code != 200:
+            return None
+        _INSTANCES_SEEN[health] = response.headers.get(ACTIONS_INSTANCE_HEADER, "")
+        return _INSTANCES_SEEN[health]
 
     def turn_closed(self, sender_id: str) -> bool:
         """Whether the conversation's last turn ended listening (`action_listen`), as every finished turn does.

@@ -22,8 +22,9 @@ Rules that hold on every channel:
 - Danger gets the 110 guidance by rule (hotline.triage), even when Rasa or
   the action server is down, and whoever holds the conversation.
 - A turn Rasa ran without its action server (Rasa logs it, drops the
-  action's events and answers nothing) is taken back out of the tracker
-  (`undo_turn`) and kept like a message Rasa could not take.
+  action's events and answers nothing), or a silent turn across a restart
+  of the action server, is taken back out of the tracker (`undo_turn`) and
+  kept like a message Rasa could not take.
 - A row Rasa could not take stays `failed`; `retry_due` (the hand-off job)
   processes it once Rasa is back, and the citizen gets the answer on their
   channel without sending anything again.
@@ -76,7 +77,7 @@ def __getattr__(name: str) -> str:
 class Bot(Protocol):
     def send(self, sender_id: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]: ...
 
-    def actions_ready(self) -> bool: ...
+    def actions_instance(self, *, last_seen: bool = False) -> Optional[str]: ...
 
     def turn_closed(self, sender_id: str) -> bool: ...
 
@@ -221,11 +222,13 @@ def _process_one(session: Session, bot: Bot, row: InboundMessage) -> Outcome:
     handoff = handoffs.citizen_said(session, row.channel, row.sender_id, text)
     if handoff is not None:
         return _while_handed_off(session, bot, row, handoff, danger)
+    instance = bot.actions_instance(last_seen=True)
     try:
         raw = bot.send(row.sender_id, text, metadata=_metadata(row))
     except RasaUnavailable as failure:
         return _queued(session, row, failure, danger)
-    if not any(item.get("text") or item.get("buttons") for item in raw) and not _turn_finished(bot, row.sender_id):
+    if not any(item.get("text") or item.get("buttons") for item in raw) and not _turn_finished(
+            bot, row.sender_id, instance):
         # Rasa ran the turn without its action server: it logs the failure, loses the action's events and
         # answers nothing. Taken back out of the tracker and kept, the message is answered by the job later.
         try:
@@ -245,10 +248,13 @@ def _process_one(session: Session, bot: Bot, row: InboundMessage) -> Outcome:
     return _done(session, row, replies)
 
 
-def _turn_finished(bot: Bot, sender_id: str) -> bool:
-    """A silent turn that really ended: the action server answers now, and the turn closed with action_listen
-    (the probe alone races with an action server restarting while Rasa waited for it)."""
-    if not bot.actions_ready():
+def _turn_finished(bot: Bot, sender_id: str, instance_before: Optional[str]) -> bool:
+    """A silent turn that really ended: the action server that was up before the turn still answers, and the turn
+    closed with action_listen. An action that died with its server leaves no trace in the tracker (Rasa logs the
+    failure and predicts on, often to action_listen), so a server restarted meanwhile, even a quick one, means
+    the turn may have lost its answer; the probe alone also races with a server restarting while Rasa waited."""
+    instance = bot.actions_instance()
+    if instance is None or instance != instance_before:
         return False
     try:
         return bot.turn_closed(sender_id)

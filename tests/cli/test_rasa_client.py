@@ -100,7 +100,47 @@ def test_every_call_about_a_conversation_names_it_for_the_proxy_and_parse_names_
                            {"event": "rewind", "metadata": {"undone_message_id": "m-1"}}]
 
 
-def test_the_action_server_counts_as_ready_only_when_its_health_check_answers(fake_rasa):
+def test_the_action_server_counts_as_up_only_when_its_health_check_answers(fake_rasa):
     url, routes, _ = fake_rasa
-    assert RasaClient(url).actions_ready()  # no address configured: nothing to check
-    assert not RasaClient(url, action_endpoint_url="http://127.0.0.1:9/webhook").actions_ready()
+    assert RasaClient(url).actions_instance() == ""  # no address configured: nothing to check
+    assert RasaClient(url, action_endpoint_url="http://127.0.0.1:9/webhook").actions_instance() is None
+
+
+def _start_action_server(port: int):
+    import os
+    import subprocess
+
+    from hotline.config import PROJECT_ROOT
+    from tests.stack import BIN
+
+    env = {**os.environ, "ACTIONS_SECRET": "s" * 24, "SANIC_HOST": "127.0.0.1"}
+    return subprocess.Popen([str(BIN / "python"), "-m", "actions", "--actions", "actions", "--port", str(port)],
+                            cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def test_the_real_action_server_names_a_new_instance_at_each_start():
+    """What tells the inbox that a silent turn crossed a restart (a killed action server leaves no trace in the
+    tracker): the same address, a new instance id, and None while nothing answers."""
+    import os
+    import signal
+    import time
+
+    from tests.stack import free_port
+
+    port = free_port()
+    client = RasaClient("http://127.0.0.1:9", action_endpoint_url=f"http://127.0.0.1:{port}/webhook")
+    seen = []
+    for _ in range(2):
+        assert client.actions_instance() is None
+        server = _start_action_server(port)
+        try:
+            deadline = time.monotonic() + 120
+            while client.actions_instance() is None and time.monotonic() < deadline:
+                time.sleep(0.3)
+            seen.append(client.actions_instance())
+            assert client.actions_instance(last_seen=True) == seen[-1]
+        finally:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+    assert all(len(instance) == 32 for instance in seen) and seen[0] != seen[1]

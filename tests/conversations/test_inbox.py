@@ -24,9 +24,10 @@ class RecordingBot:
     def __init__(self):
         self.turns, self.down, self.lock = [], False, threading.Lock()
         self.actions_down, self.undone = False, []
+        self.instance = "first"  # the action server's instance id; a restart gives a new one
 
-    def actions_ready(self):
-        return not self.actions_down
+    def actions_instance(self, *, last_seen=False):
+        return None if self.actions_down else self.instance
 
     def turn_closed(self, sender_id):
         return not self.actions_down  # a turn whose actions failed ends at Rasa's limit, not listening
@@ -199,6 +200,28 @@ def test_a_turn_lost_with_the_action_server_is_taken_back_and_answered_once_by_t
     assert [t[1] for t in bot.turns] == ["老板拖欠工资"]
     row = inbound(sessions, "webchat", "m-1")
     assert row.status == "processed" and [r["text"] for r in row.replies] == ["收到：老板拖欠工资"]
+
+
+class RestartDuringTurnBot(SilentBot):
+    """The action server is killed while Rasa waits for it and is back (a new instance) before the inbox looks:
+    Rasa predicted on to action_listen, so the tracker alone shows a closed, silent turn."""
+
+    def send(self, sender_id, text, metadata=None):
+        replies = super().send(sender_id, text, metadata)
+        if text == "老板拖欠工资" and self.instance == "first":
+            self.instance = "second"
+            return []
+        return replies
+
+
+def test_a_silent_turn_across_a_restart_of_the_action_server_is_taken_back_and_answered_by_the_job(sessions):
+    bot = RestartDuringTurnBot()
+    _, state, replies = deliver(sessions, bot, "webchat", "m-1", "conv-1", "老板拖欠工资")
+    assert (state, replies) == ("queued", []) and bot.undone == ["conv-1"] and bot.turns == []
+    assert inbox.retry_due(sessions, bot).answered
+    row = inbound(sessions, "webchat", "m-1")
+    assert row.status == "processed" and [r["text"] for r in row.replies] == ["收到：老板拖欠工资"]
+    assert [t[1] for t in bot.turns] == ["老板拖欠工资"]
 
 
 def test_a_silent_turn_with_the_action_server_up_is_not_repeated(sessions):
