@@ -152,3 +152,66 @@ def test_rotating_conversations_does_not_reset_the_lookup_limit(app, sessions):
         if locked:
             break
     assert locked and failures == status.MAX_FAILURES_PER_CLIENT
+
+
+def test_a_message_another_worker_is_processing_gets_a_409_and_is_not_processed_twice(app, sessions):
+    """The page's retry while the first request still holds the message: told to wait, nothing run twice."""
+    import datetime as dt
+
+    from hotline.cases.models import utcnow
+
+    client = app.test_client()
+    client.get("/chat")
+    assert post(client, "邻居家装修太吵了", message_id="m-busy").status_code == 202  # Rasa down: kept
+    with sessions.begin() as session:
+        row = session.execute(select(InboundMessage).where(InboundMessage.message_id == "m-busy")).scalar_one()
+        row.status, row.claimed_at = "processing", utcnow() - dt.timedelta(seconds=5)  # another worker has it
+    response = post(client, "邻居家装修太吵了", message_id="m-busy")
+    assert response.status_code == 409
+    assert response.get_json()["error"] == {"code": "in_progress", "message": "这条消息正在处理，请稍候。"}
+    with sessions() as session:
+        rows = session.execute(select(InboundMessage).where(InboundMessage.message_id == "m-busy")).scalars().all()
+        assert [(r.status, r.text) for r in rows] == [("processing", "邻居家装修太吵了")]
+
+
+def test_a_message_id_already_used_by_another_conversation_is_refused_and_changes_nothing(app, sessions):
+    first, second = app.test_client(), app.test_client()
+    first.get("/chat")
+    second.get("/chat")
+    assert post(first, "楼上漏水", message_id="m-shared").status_code == 202
+    response = post(second, "我也想反映问题", message_id="m-shared")
+    assert response.status_code == 409 and response.get_json()["error"]["code"] == "message_id_conflict"
+    assert "刷新" in response.get_json()["error"]["message"]
+    with sessions() as session:
+        rows = session.execute(select(InboundMessage).where(InboundMessage.message_id == "m-shared")).scalars().all()
+        assert [r.text for r in rows] == ["楼上漏水"]
+
+
+def test_while_a_mediator_holds_the_conversation_the_bot_is_silent_and_the_page_is_told_who(app, sessions):
+    from hotline.cases.accounts import create_user
+    from hotline.cases.models import CaseMessage
+    from hotline.cases.service import open_case
+    from hotline.conversations import handoff
+    from hotline.triage import build_record
+
+    client = app.test_client()
+    client.get("/chat")
+    assert post(client, "邻居占了我家门口的过道", message_id="m-first").status_code == 202
+    sender = conversation(sessions, "m-first")
+    with sessions.begin() as session:
+        zhang = create_user(session, "zhang", "password-123", "mediator", "张调解")
+        text = "邻居占了我家门口的过道"
+        case, _ = open_case(session, "bot", text=text, triage=build_record(text, "report_dispute", "neighbor"),
+                            intake_key="web-takeover", channel="webchat", sender_id=sender,
+                            transcript=[("citizen", text)])
+        handoff.request(session, case, reason="request_human")
+        handoff.accept(session, case, zhang)
+        number = case.number
+    response = post(client, "张调解您好，过道的事什么时候能解决", message_id="m-held")
+    body = response.get_json()
+    assert response.status_code == 200 and body["replies"] == []  # the bot says nothing while a person holds it
+    assert body["handoff"] == {"status": "active", "case_number": number, "mediator": "张调解"}
+    with sessions() as session:
+        said = [m.text for m in session.execute(select(CaseMessage).join(CaseMessage.case)
+                                                .where(CaseMessage.case.has(number=number))).scalars()]
+        assert "张调解您好，过道的事什么时候能解决" in said  # in the case's transcript for the mediator
