@@ -114,6 +114,26 @@ def spans(tags: List[str]) -> List[Tuple[str, int, int]]:
     return found
 
 
+# Edges an entity never has: full stops, commas, ellipses, quotes, spaces. (Brackets stay: "宏达（集团）" ends in
+# one; so do % and ‰ after an amount.)
+_EDGE_CATEGORIES = ("Po", "Pi", "Pf", "Zs", "Zl", "Zp", "Cc")
+_KEEP_AT_EDGE = frozenset("%‰％")
+
+
+def _edge(char: str) -> bool:
+    return char not in _KEEP_AT_EDGE and (char.isspace() or unicodedata.category(char) in _EDGE_CATEGORIES)
+
+
+def trimmed(text: str, start: int, end: int) -> Tuple[int, int]:
+    """The span without punctuation or spaces at its edges: the tagger runs a span on into "。。。" at the end of a
+    message it has not seen the like of."""
+    while start < end and _edge(text[start]):
+        start += 1
+    while end > start and _edge(text[end - 1]):
+        end -= 1
+    return start, end
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
 )
@@ -197,6 +217,9 @@ class CharCRFEntityExtractor(GraphComponent, EntityExtractorMixin):
         tags = self._tagger.tag()
         entities = []
         for kind, start, end in spans(tags):
+            start, end = trimmed(text, start, end)
+            if start >= end:
+                continue
             confidence = min(self._tagger.marginal(tags[i], i) for i in range(start, end))
             entities.append({"entity": kind, "start": start, "end": end, "value": text[start:end],
                              "confidence_entity": round(float(confidence), 4), "extractor": EXTRACTOR})

@@ -8,7 +8,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.char_crf import CharCRFEntityExtractor, bio_tags, spans
+from bot.components.char_crf import CharCRFEntityExtractor, bio_tags, spans, trimmed
 
 APPS = ["qq浏览器", "微信", "酷狗音乐", "淘宝", "高德地图", "uc浏览器", "支付宝", "百度地图", "qq音乐", "美团",
         "今日头条", "抖音"]
@@ -91,8 +91,24 @@ def test_without_annotations_it_trains_nothing_and_adds_nothing(tmp_path):
     assert message.get("entities") == []
 
 
-@pytest.mark.parametrize("text", ["", " ", "😀😀", "a" * 300])
-def test_odd_text_is_handled(tmp_path, text):
+@pytest.mark.parametrize("text", ["", " ", "😀😀", "a" * 300, "打开微信" + "。" * 300],
+                         ids=["empty", "space", "emoji", "latin-300", "app-then-300-stops"])
+def test_odd_text_gives_whole_spans_of_itself_and_nothing_from_nothing(tmp_path, text):
     _, extractor = make(tmp_path)
     extractor.train(training_data())
-    assert isinstance(extractor.extract(text), list)
+    found = extractor.extract(text)
+    if not text.strip():
+        assert found == []
+    for entity in found:  # every span is a real piece of the text, its value exactly that piece
+        assert 0 <= entity["start"] < entity["end"] <= len(text)
+        assert entity["value"] == text[entity["start"]:entity["end"]] and entity["entity"] in {"name", "startLoc_city",
+                                                                                                   "endLoc_city"}
+    if text.startswith("打开微信"):  # a long tail of punctuation does not hide what it learned
+        assert ("name", "微信") in {(e["entity"], e["value"]) for e in found}
+
+
+@pytest.mark.parametrize("text, piece", [("“宏达公司”。", "宏达公司"), ("宏达（集团）", "宏达（集团）"), (" 30%，", "30%"),
+                                         ("……", ""), ("幸福村\n", "幸福村")])
+def test_a_span_loses_punctuation_and_spaces_at_its_edges_but_not_brackets_or_percent(text, piece):
+    start, end = trimmed(text, 0, len(text))
+    assert text[start:end] == piece
