@@ -14,6 +14,9 @@ CITIZEN = "+8613912345678"
 
 
 class DownBot:
+    def actions_instance(self, *, last_seen=False):
+        return None
+
     def send(self, sender_id, text, metadata=None):
         raise RasaUnavailable("connection refused")
 
