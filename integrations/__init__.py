@@ -7,6 +7,7 @@ from typing import Dict, List
 from flask import Flask
 
 from hotline.config import Settings
+from hotline.web.extensions import settings
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +29,6 @@ def missing_settings(settings: Settings) -> Dict[str, List[str]]:
 def configured(channel: str) -> Settings:
     """The settings, inside a request to `channel`'s webhook; 404 when the channel is off."""
     from flask import abort
-
-    from hotline.web import settings
 
     config = settings()
     if missing_settings(config)[channel]:

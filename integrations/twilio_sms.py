@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 
 from hotline.config import Settings
 from hotline.conversations import inbox, outbox
-from hotline.web import db
+from hotline.web.extensions import db
 from hotline.web.delivery import deliver_now, rasa_client
 from hotline.web.errors import json_error
 from integrations import configured, post_once

@@ -24,7 +24,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from hotline.conversations import handoff as handoffs
 from hotline.conversations import inbox, wording
 from hotline.conversations.safety import EMERGENCY
-from hotline.web import db
+from hotline.web.extensions import db
 from hotline.web.delivery import rasa_client
 from hotline.web.errors import json_error
 from integrations.twilio_sms import E164, signed_request, twiml

@@ -20,7 +20,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from hotline.conversations import handoff as handoffs
 from hotline.conversations import inbox, outbox
 from hotline.privacy import client_key
-from hotline.web import db
+from hotline.web.extensions import db
 from hotline.web.delivery import rasa_client
 from hotline.web.errors import json_error
 

@@ -37,7 +37,8 @@ from hotline.cases.lifecycle import (
 from hotline.cases.models import Case, CaseGroup, CaseMessage, Organisation, utcnow
 from hotline.conversations import handoff as handoffs
 from hotline.triage import DISPUTE_TYPES, build_record
-from hotline.web import db, schemas, settings
+from hotline.web import schemas
+from hotline.web.extensions import db, settings
 from hotline.web.auth import api_auth
 from hotline.web.errors import HTTP_MESSAGES, json_error
 from hotline.web.permissions import case_in_scope, guarded

@@ -9,7 +9,7 @@ from flask import g, request
 from hotline.cases.accounts import ROLES
 from hotline.cases.actors import Actor, person
 from hotline.cases.tokens import find_token
-from hotline.web import db
+from hotline.web.extensions import db
 from hotline.web.errors import json_error
 
 STAFF_ROLES = ROLES  # every account role signs in; what each may reach is hotline/web/permissions.py

@@ -33,7 +33,7 @@ from hotline.cases.service import CaseNotFound, get_case, queue
 from hotline.conversations import handoff as handoffs
 from hotline.timeutil import to_local
 from hotline.triage import DISPUTE_TYPES
-from hotline.web import db, settings
+from hotline.web.extensions import db, settings
 from hotline.web.permissions import HOME, allowed, case_in_scope, guarded
 from hotline.web.security import current_staff, sign_in, sign_out
 
@@ -192,7 +192,6 @@ QUEUE_VIEWS = {"all": "全部", "mine": "本单位", "overdue": "已超期"}
 @bp.get("")
 @login_required
 def queue_page():
-    session_ = db()
     view = request.args.get("view", "all")
     if view not in QUEUE_VIEWS:
         view = "all"

@@ -17,7 +17,7 @@ from hotline.cases.names import LINE_NAMES, route_name
 from hotline.timeutil import CST, format_local
 from hotline.triage import DISPUTE_TYPES
 from hotline.triage.taxonomy import LINES
-from hotline.web import db
+from hotline.web.extensions import db
 from hotline.web.console import login_required
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")

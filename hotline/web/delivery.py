@@ -7,7 +7,7 @@ from flask import current_app
 
 from hotline.conversations import outbox
 from hotline.rasa_client import RasaClient
-from hotline.web import settings
+from hotline.web.extensions import settings
 
 logger = logging.getLogger(__name__)
 

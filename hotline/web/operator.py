@@ -16,7 +16,7 @@ from hotline.cases.names import LINE_NAMES
 from hotline.rasa_client import RasaClient, RasaUnavailable
 from hotline.triage import DISPUTE_TYPES
 from hotline.triage.taxonomy import LINES
-from hotline.web import db, settings
+from hotline.web.extensions import db, settings
 from hotline.web.console import login_required
 from hotline.web.errors import json_error
 

@@ -20,6 +20,7 @@ from hotline.cases.actors import PERMISSIONS
 from hotline.cases.privacy import PII_ROLES
 from hotline.legal.review import REVIEWER_ROLES
 from hotline.web.errors import json_error
+from hotline.web.extensions import db
 
 if TYPE_CHECKING:
     from hotline.cases.actors import Actor
@@ -181,7 +182,6 @@ def case_in_scope(view: Callable) -> Callable:
         from hotline.cases import scope
         from hotline.cases.errors import CaseNotFound
         from hotline.cases.service import get_case
-        from hotline.web import db
 
         number = kwargs.get("number", "")
         try:

@@ -5,7 +5,7 @@ import functools
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from hotline.web import db
+from hotline.web.extensions import db
 from hotline.web.console import login_required
 from hotline.web.permissions import guarded
 

@@ -22,6 +22,7 @@ from hotline.cases.models import User
 from hotline.config import Settings
 from hotline.web import sessions as login_sessions
 from hotline.web.errors import HTTP_MESSAGES, json_error
+from hotline.web.extensions import db
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +138,6 @@ def current_staff() -> Optional[User]:
 
 
 def _load(token: str) -> Optional[StaffLogin]:
-    from hotline.web import db
     from hotline.web.auth import STAFF_ROLES
 
     database = db()
@@ -154,8 +154,6 @@ def _load(token: str) -> Optional[StaffLogin]:
 
 def sign_in(user: User) -> None:
     """A new session id and a new server record: whatever the browser carried before is dropped."""
-    from hotline.web import db
-
     session.clear()
     token = login_sessions.start(db(), user)
     db().commit()
@@ -164,8 +162,6 @@ def sign_in(user: User) -> None:
 
 
 def sign_out() -> None:
-    from hotline.web import db
-
     if _current_login.is_authenticated:
         login_sessions.end(db(), _current_login.get_id())
         db().commit()
