@@ -16,11 +16,10 @@ from rasa_sdk.events import (
 )
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy import select
 
 from actions import common
 from actions.forms import StoppableFormValidation
-from hotline.cases.models import Case, Handoff
+from hotline.cases.models import Case
 from hotline.cases.service import add_message, get_case, open_case
 from hotline.conversations import handoff, intake, status, wording
 from hotline.triage.routing import route as route_for
@@ -171,13 +170,7 @@ class ActionCoreFallback(Action):
 
 
 def _conversation_case(tracker: Tracker, session, statuses=None) -> Optional[Case]:
-    """The case of this conversation's most recent hand-off (optionally in the given states)."""
-    channel, sender = common.conversation(tracker)
-    statement = select(Handoff).where(Handoff.channel == channel, Handoff.sender_id == sender)
-    if statuses:
-        statement = statement.where(Handoff.status.in_(statuses))
-    found = session.execute(statement.order_by(Handoff.id.desc()).limit(1)).unique().scalar_one_or_none()
-    return found.case if found is not None else None
+    return handoff.latest_case_of(session, *common.conversation(tracker), statuses=statuses)
 
 
 def _listening() -> List[EventType]:

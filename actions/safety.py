@@ -33,8 +33,6 @@ class ActionEmergency(Action):
         # The guidance goes out first: nothing that fails below may delay it.
         dispatcher.utter_message(response=danger_response(first))
         triage = common.triage_of(event)
-        triage["route"] = {"to": "110", "reason": (triage.get("route") or {}).get("reason") or "存在现实危险，转110处置"}
-        triage.setdefault("intent", {"name": "emergency", "confidence": 1.0})
         key = common.intake_key(tracker, event)
         offered = False
         try:

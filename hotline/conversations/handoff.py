@@ -18,7 +18,7 @@ index holds that even when two requests race.
 from __future__ import annotations
 
 import datetime as dt
-from typing import List, Optional
+from typing import Iterable, List, Optional
 
 from sqlalchemy import case as sql_case, select, update
 from sqlalchemy.exc import IntegrityError
@@ -66,6 +66,16 @@ def latest_for_case(session: Session, case: Case) -> Optional[Handoff]:
     return session.execute(
         select(Handoff).where(Handoff.case_id == case.id).order_by(Handoff.id.desc()).limit(1)
     ).unique().scalar_one_or_none()
+
+
+def latest_case_of(session: Session, channel: str, sender_id: str,
+                   statuses: Optional[Iterable[str]] = None) -> Optional[Case]:
+    """The case of the conversation's most recent hand-off (optionally only of one in the given states)."""
+    statement = select(Handoff).where(Handoff.channel == channel, Handoff.sender_id == sender_id)
+    if statuses:
+        statement = statement.where(Handoff.status.in_(tuple(statuses)))
+    found = session.execute(statement.order_by(Handoff.id.desc()).limit(1)).unique().scalar_one_or_none()
+    return found.case if found is not None else None
 
 
 def waiting(session: Session, limit: int = 100) -> List[Handoff]:

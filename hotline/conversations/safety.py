@@ -41,10 +41,20 @@ def open_urgent_case(session: Session, channel: str, sender_id: Optional[str]) -
     ).unique().scalar_one_or_none()
 
 
+def as_emergency(triage: Mapping) -> dict:
+    """The triage of a danger message as the case keeps it: routed to 110 (with the triage's own reason, if it
+    gave one), and read as an emergency when the model read nothing else."""
+    record = dict(triage)
+    record["route"] = {"to": "110", "reason": (triage.get("route") or {}).get("reason") or "存在现实危险，转110处置"}
+    record.setdefault("intent", {"name": "emergency", "confidence": 1.0})
+    return record
+
+
 def record_danger(session: Session, *, text: str, triage: Mapping, intake_key: str, channel: str,
                   sender_id: Optional[str], transcript: Iterable[Tuple[str, str]] = (),
                   deadline_hours: Optional[Mapping[str, float]] = None, actor: str = "bot") -> Tuple[Case, bool]:
-    """One urgent case per conversation: the first danger message opens it, later ones are added to it.
+    """One urgent case per conversation: the first danger message opens it (routed to 110, `as_emergency`),
+    later ones are added to it.
 
     Returns (case, first): ``first`` is False when the message joined the open urgent case.
     """
@@ -54,7 +64,7 @@ def record_danger(session: Session, *, text: str, triage: Mapping, intake_key: s
         service.add_message(session, case, "citizen", text)
         service.record_event(session, case, actor, "danger", note=f"同一对话中又报告危险：{text[:200]}")
         return case, False
-    case, created = service.open_case(session, actor, text=text, triage=triage, intake_key=intake_key,
+    case, created = service.open_case(session, actor, text=text, triage=as_emergency(triage), intake_key=intake_key,
                                       channel=channel, sender_id=sender_id, transcript=transcript,
                                       deadline_hours=deadline_hours)
     return case, created
