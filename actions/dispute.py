@@ -16,7 +16,8 @@ from hotline.cases.lifecycle import WARNING_NAMES
 from hotline.cases.service import open_case, record_event
 from hotline.conversations import intake, wording
 from hotline.timeutil import format_deadline
-from hotline.triage import extract_entities
+from hotline.triage import extract_entities, with_dispute_type
+from hotline.triage.taxonomy import is_urgent
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def _report(tracker: Tracker) -> Dict[str, Any]:
 
 
 def _is_urgent(triage: Dict[str, Any]) -> bool:
-    return triage.get("warning_level") in ("orange", "red")
+    return is_urgent(triage.get("warning_level"))
 
 
 class ActionAcknowledgeDispute(Action):
@@ -54,7 +55,7 @@ class ActionAcknowledgeDispute(Action):
         name = dispute.get("name")
         params = {"rule": "", "urgent": ""}
         level = triage.get("warning_level")
-        if level in ("orange", "red"):
+        if is_urgent(level):
             params["urgent"] = wording.text("utter_report_urgent", level=WARNING_NAMES[level])
         else:
             # A report with a clear legal rule (no written contract -> double wages): say it now, then register.
@@ -299,13 +300,8 @@ class ActionOpenCase(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         key = tracker.get_slot("report_key") or common.intake_key(tracker, common.latest_said(tracker))
         report = _report(tracker)
-        triage = report["triage"]
-        code = tracker.get_slot("dispute_type")
-        if code and code != (triage.get("dispute_type") or {}).get("code"):
-            # Learnt later in the form, or corrected by the citizen in the read-back.
-            from hotline.triage import DISPUTE_TYPES
-
-            triage["dispute_type"] = {"code": code, "name": DISPUTE_TYPES.get(code, code), "confidence": None}
+        # The type learnt later in the form, or corrected by the citizen in the read-back, wins.
+        triage = with_dispute_type(report["triage"], tracker.get_slot("dispute_type"))
         consent = tracker.get_slot(intake.CONSENT) is True
         text = report["text"]
         details = tracker.get_slot(intake.DETAILS)
@@ -349,7 +345,7 @@ class ActionOpenCase(Action):
         if not consent:
             _advise(dispatcher, text, tracker.get_slot("dispute_type"))
         events = _reset() + [SlotSet("case_number", number)]
-        if level in ("orange", "red"):
+        if is_urgent(level):
             # Danger of escalation: a person takes over now, not within days.
             events += hand_off(dispatcher, tracker, number, reason="warning")
         return events

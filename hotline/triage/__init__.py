@@ -2,7 +2,7 @@
 
 from .entities import extract_entities, is_valid_id_number, mask_pii
 from .numbers import parse_chinese_number
-from .record import build_record
+from .record import build_record, with_dispute_type
 from .risk import Signal, detect_signals, warning_level
 from .routing import route
 from .taxonomy import DISPUTE_TYPES, INTENTS, WARNING_LEVELS, dispute_name
@@ -21,4 +21,5 @@ __all__ = [
     "parse_chinese_number",
     "route",
     "warning_level",
+    "with_dispute_type",
 ]

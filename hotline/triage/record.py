@@ -65,6 +65,16 @@ def _dispute_type(dispute_type: Union[str, dict, None]) -> Optional[Dict[str, ob
     return {"code": code, "name": DISPUTE_TYPES[code], "confidence": confidence}
 
 
+def with_dispute_type(record: Dict[str, object], code: Optional[str]) -> Dict[str, object]:
+    """The record with the dispute type a person gave (the citizen later in the report, or a correction in the
+    read-back): no confidence, since no model read it. The same record when the code is empty, unchanged or
+    not a dispute type (a slot holds what a conversation put there: never a reason to lose the report)."""
+    current = record.get("dispute_type") or {}
+    if code not in DISPUTE_TYPES or code == current.get("code"):
+        return record
+    return {**record, "dispute_type": _dispute_type(code)}
+
+
 def _model_entity(text: str, e: dict) -> Optional[Dict[str, object]]:
     kind = e.get("entity")
     if not kind:

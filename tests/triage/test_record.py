@@ -180,3 +180,16 @@ def test_triage_imports_only_stdlib_and_cn2an():
                 continue
             for name in names:
                 assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
+
+
+def test_a_dispute_type_a_person_gave_replaces_the_models_without_a_confidence():
+    from hotline.triage import with_dispute_type
+
+    record = build_record("楼上装修天天砸墙", {"name": "report_dispute", "confidence": 0.9},
+                          {"code": "neighbor", "confidence": 0.8})
+    corrected = with_dispute_type(record, "property_mgmt")
+    assert corrected["dispute_type"] == {"code": "property_mgmt", "name": DISPUTE_TYPES["property_mgmt"],
+                                         "confidence": None}
+    assert record["dispute_type"]["code"] == "neighbor"  # the model's reading is not changed in place
+    for same in (None, "", "neighbor", "made_up", "none"):
+        assert with_dispute_type(record, same) is record
