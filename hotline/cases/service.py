@@ -765,6 +765,19 @@ def add_message(session: Session, case: Case, sender: str, text: str, author: Op
     return message
 
 
+# The largest message id a reader may name: beyond it nothing is newer (SQLite refuses integers past 2**63).
+MAX_MESSAGE_ID = 2**62
+
+
+def messages_after(session: Session, case: Case, after: int = 0, limit: int = 500) -> List[CaseMessage]:
+    """The case's transcript lines after message id `after`, oldest first (a page polling for what is new)."""
+    if after >= MAX_MESSAGE_ID:
+        return []
+    return list(session.execute(
+        select(CaseMessage).where(CaseMessage.case_id == case.id, CaseMessage.id > max(0, after))
+        .order_by(CaseMessage.id).limit(limit)).scalars())
+
+
 def allowed_next(case: Case) -> List[str]:
     return sorted(TRANSITIONS.get(case.status, ()))
 

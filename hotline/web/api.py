@@ -530,10 +530,8 @@ def list_handoffs():
 def case_messages(number: str):
     """The case's transcript after message id `after` (the console polls it while talking to the citizen)."""
     case = _case_or_404(number)
-    after = _int_arg("after", 0, 0, 2**62)
-    rows = db().execute(select(CaseMessage).where(CaseMessage.case_id == case.id, CaseMessage.id > after)
-                        .order_by(CaseMessage.id).limit(500)).scalars()
-    return jsonify({"messages": [message_json(m) for m in rows],
+    after = _int_arg("after", 0, 0, service.MAX_MESSAGE_ID)
+    return jsonify({"messages": [message_json(m) for m in service.messages_after(db(), case, after)],
                     "handoff": handoff_state(handoffs.latest_for_case(db(), case))})
 
 

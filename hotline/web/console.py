@@ -28,7 +28,7 @@ from hotline.cases.lifecycle import (
     WARNING_NAMES,
     TransitionError,
 )
-from hotline.cases.models import Case, CaseMessage, Organisation, User, utcnow
+from hotline.cases.models import Case, Organisation, User, utcnow
 from hotline.cases.service import CaseNotFound, get_case, queue
 from hotline.conversations import handoff as handoffs
 from hotline.timeutil import to_local
@@ -471,11 +471,10 @@ def conversation(number: str):
     except CaseNotFound:
         abort(404, description="没有这个案件编号。")
     try:
-        after = max(0, int(request.args.get("after", "0")))
+        after = int(request.args.get("after", "0"))
     except ValueError:
-        after = 0
-    rows = db().execute(select(CaseMessage).where(CaseMessage.case_id == case.id, CaseMessage.id > after)
-                        .order_by(CaseMessage.id).limit(500)).scalars()
+        after = 0  # the page's own poll always sends a number: anything else reads from the start
+    rows = service.messages_after(db(), case, after)
     handoff = handoffs.latest_for_case(db(), case)
     return jsonify({
         "messages": [{"id": m.id, "sender": m.sender, "text": m.text} for m in rows],

@@ -113,3 +113,20 @@ def test_my_organisation_view(client, sessions, make_case):
     assert ours in everything and theirs not in everything and "幸福村人民调解委员会" in everything
     mine = client.get("/console?view=mine").get_data(as_text=True)
     assert ours in mine and theirs not in mine
+
+
+def test_the_live_transcript_reads_only_what_came_after_and_a_wild_after_is_no_500(client, tokens, make_case, sessions):
+    from hotline.cases.service import add_message, get_case
+
+    number = make_case("邻居家装修把我家墙震裂了")
+    with sessions.begin() as session:
+        add_message(session, get_case(session, number), "mediator", "您好，我是张调解", author="zhang")
+    login(client, "admin")
+    everything = client.get(f"/console/cases/{number}/conversation?after=0").get_json()["messages"]
+    assert [m["text"] for m in everything] == ["邻居家装修把我家墙震裂了", "您好，我是张调解"]
+    newer = client.get(f"/console/cases/{number}/conversation?after={everything[0]['id']}").get_json()["messages"]
+    assert [m["text"] for m in newer] == ["您好，我是张调解"]
+    for wild in (str(10**30), "-5", "abc"):
+        response = client.get(f"/console/cases/{number}/conversation?after={wild}")
+        assert response.status_code == 200, wild
+    assert client.get(f"/console/cases/{number}/conversation?after={10**30}").get_json()["messages"] == []
