@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -18,6 +18,9 @@ from hotline.triage.taxonomy import NO_DISPUTE
 logger = logging.getLogger(__name__)
 
 OUTPUT_KEY = "dispute_type"
+# The classifier's other readings, best first, like Rasa's `intent_ranking`: a hotline seat shows the top three.
+RANKING_KEY = "dispute_type_ranking"
+RANKING_LENGTH = 10
 # A message read as one of these is about a dispute or a legal question, so its record must name a
 # type (docs/TAXONOMY.md): when the classifier's best guess is `none`, its best real type is taken.
 TYPED_INTENTS = frozenset({"report_dispute", "ask_legal"})
@@ -63,24 +66,35 @@ class DisputeTypeClassifier(CharNgramComponent, GraphComponent):
         return self._fit_and_persist(texts, labels, calibrate_on=len(examples))
 
     def predict(self, texts: List[Text], typed: Optional[List[bool]] = None) -> List[Optional[Dict[Text, Any]]]:
-        """The dispute type of each text, or None when it is about no dispute.
+        """The dispute type of each text, or None when it is about no dispute (see `rank`)."""
+        return [best for best, _ in self.rank(texts, typed)]
+
+    def rank(self, texts: List[Text], typed: Optional[List[bool]] = None
+             ) -> List[Tuple[Optional[Dict[Text, Any]], List[Dict[Text, Any]]]]:
+        """(best type or None, ranking of real types best first) for each text.
 
         `typed[i]` says the intent already makes text i a dispute or legal question: then
         `none` is not an answer and the best dispute type wins (its own probability kept).
+        The ranking lists real types only, each with its own probability, the best type
+        first; it is empty when the text is about no dispute.
         """
         if self._model is None:
-            return [None] * len(texts)
-        results: List[Optional[Dict[Text, Any]]] = []
+            return [(None, []) for _ in texts]
+        results: List[Tuple[Optional[Dict[Text, Any]], List[Dict[Text, Any]]]] = []
         for i, ranking in enumerate(self._model.probabilities(texts)):
             if typed and typed[i]:
                 ranking = [r for r in ranking if r[0] != NO_DISPUTE] or ranking
-            code, confidence = ranking[0]
-            results.append(None if code == NO_DISPUTE else
-                           {"code": code, "name": DISPUTE_TYPES[code], "confidence": round(confidence, 4)})
+            if ranking[0][0] == NO_DISPUTE:
+                results.append((None, []))
+                continue
+            ranked = [{"code": code, "name": DISPUTE_TYPES[code], "confidence": round(confidence, 4)}
+                      for code, confidence in ranking if code != NO_DISPUTE][:RANKING_LENGTH]
+            results.append((ranked[0], ranked))
         return results
 
     def process(self, messages: List[Message]) -> List[Message]:
         typed = [((m.get(INTENT) or {}).get("name") in TYPED_INTENTS) for m in messages]
-        for message, prediction in zip(messages, self.predict([m.get("text") or "" for m in messages], typed)):
-            message.set(OUTPUT_KEY, prediction, add_to_output=True)
+        for message, (best, ranking) in zip(messages, self.rank([m.get("text") or "" for m in messages], typed)):
+            message.set(OUTPUT_KEY, best, add_to_output=True)
+            message.set(RANKING_KEY, ranking, add_to_output=True)
         return messages

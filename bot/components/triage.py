@@ -41,6 +41,7 @@ class TriageAnnotator(GraphComponent):
                 message.get("text") or "",
                 {"name": intent.get("name"), "confidence": intent.get("confidence", 0.0)},
                 dispute_type=message.get("dispute_type"),
+                dispute_ranking=message.get("dispute_type_ranking"),
                 entities=model_entities,
                 line=(message.get("metadata") or {}).get("line") if isinstance(message.get("metadata"), dict) else None,
             )

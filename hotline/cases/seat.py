@@ -49,18 +49,13 @@ def _spans(text: str, words: List[str]) -> List[List[int]]:
     return merged
 
 
-def _dispute_ranking(parse: Dict[str, Any], record: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """The top dispute types with confidence: the classifier's ranking when it gives one, else its best guess."""
-    raw = parse.get("dispute_type") or {}
-    ranking = raw.get("ranking") if isinstance(raw, dict) else None
-    if isinstance(ranking, list) and ranking:
-        items = [{"code": r.get("code"), "confidence": r.get("confidence")} for r in ranking if isinstance(r, dict)]
-    elif record.get("dispute_type"):
-        items = [{"code": record["dispute_type"]["code"], "confidence": record["dispute_type"].get("confidence")}]
-    else:
-        items = []
-    return [{"code": i["code"], "name": DISPUTE_TYPES[i["code"]], "confidence": i["confidence"]}
-            for i in items if i["code"] in DISPUTE_TYPES][:TOP]
+def _dispute_ranking(record: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The top dispute types with confidence: the record's ranking (the classifier's best readings, best first)."""
+    ranking = record.get("dispute_type_ranking")
+    if ranking is None:  # a record from a model older than the ranking: its one type
+        ranking = [record["dispute_type"]] if record.get("dispute_type") else []
+    return [{"code": r["code"], "name": DISPUTE_TYPES[r["code"]], "confidence": r.get("confidence")}
+            for r in ranking if isinstance(r, dict) and r.get("code") in DISPUTE_TYPES][:TOP]
 
 
 def _legal_answer(text: str, record: Dict[str, Any], line: Optional[str]) -> Optional[Dict[str, Any]]:
@@ -103,7 +98,7 @@ def panel(text: str, line: Optional[str], parse: Optional[ParseFn]) -> Dict[str,
         "intent": {"code": (record.get("intent") or {}).get("name"),
                    "name": INTENT_NAMES.get((record.get("intent") or {}).get("name"), "未识别")},
         "intents": intents,
-        "dispute_types": _dispute_ranking(parsed, record),
+        "dispute_types": _dispute_ranking(record),
         "warning": {"level": level, "name": (WARNING_LEVEL_NAMES[level] + "预警") if level else "无预警"},
         "signals": [{"name": signal_name(s["code"]), "words": s.get("words") or []} for s in signals],
         "highlights": _spans(text, words),

@@ -11,6 +11,9 @@ entities, risk signals, warning level and route. Decisions it makes:
   (NON_DISPUTE_INTENTS) unless a danger signal fires; the classifier's
   ``none`` label is null too. An unknown dispute code is a contract
   violation and raises ValueError.
+- ``dispute_type_ranking`` holds the classifier's best readings (at most
+  three, each with its own confidence), the record's dispute type first; it
+  is empty when the record has no dispute type.
 - The message counts as a dispute (for the yellow level) when it has a
   dispute type or the intent is report_dispute.
 - Model entities are merged with the rule entities: a model entity with the
@@ -35,6 +38,8 @@ from .risk import detect_signals, has_danger, warning_level
 from .routing import department_kind_for, route
 from .taxonomy import DISPUTE_TYPES, NO_DISPUTE, NON_DISPUTE_INTENTS, higher_level
 
+# How many of the classifier's readings the record keeps: a hotline seat shows the top three.
+DISPUTE_RANKING_LENGTH = 3
 NORMALISED_KINDS = frozenset({"people_count", "amount", "duration", "location", "party", "phone", "id_number"})
 
 
@@ -73,6 +78,17 @@ def with_dispute_type(record: Dict[str, object], code: Optional[str]) -> Dict[st
     if code not in DISPUTE_TYPES or code == current.get("code"):
         return record
     return {**record, "dispute_type": _dispute_type(code)}
+
+
+def _dispute_ranking(dtype: Optional[Dict[str, object]], ranking: Optional[Sequence[dict]]) -> List[Dict[str, object]]:
+    if dtype is None:
+        return []
+    ranked = [dict(dtype)]
+    for item in ranking or []:
+        other = _dispute_type(item) if isinstance(item, dict) else None
+        if other is not None and all(r["code"] != other["code"] for r in ranked):
+            ranked.append(other)
+    return ranked[:DISPUTE_RANKING_LENGTH]
 
 
 def _model_entity(text: str, e: dict) -> Optional[Dict[str, object]]:
@@ -120,6 +136,7 @@ def build_record(
     dispute_type: Union[str, dict, None] = None,
     entities: Optional[Sequence[dict]] = None,
     line: Optional[str] = None,
+    dispute_ranking: Optional[Sequence[dict]] = None,
 ) -> Dict[str, object]:
     """The triage record (docs/TAXONOMY.md) for a message; see the module docstring for the rules."""
     text = text or ""
@@ -154,6 +171,7 @@ def build_record(
         "line": line,
         "intent": record_intent,
         "dispute_type": dtype,
+        "dispute_type_ranking": _dispute_ranking(dtype, dispute_ranking),
         "warning_level": level,
         "risk_signals": [s.code for s in signals],
         "signals": [s.to_dict() for s in signals],

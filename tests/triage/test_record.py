@@ -20,13 +20,14 @@ def test_taxonomy_example_record():
         line="12345",
     )
     assert list(record) == [
-        "text", "line", "intent", "dispute_type", "warning_level",
+        "text", "line", "intent", "dispute_type", "dispute_type_ranking", "warning_level",
         "risk_signals", "signals", "entities", "route", "department",
     ]
     assert record["text"] == EXAMPLE
     assert record["line"] == "12345"
     assert record["intent"] == {"name": "report_dispute", "confidence": 0.94}
     assert record["dispute_type"] == {"code": "labor", "name": "劳动争议", "confidence": 0.97}
+    assert record["dispute_type_ranking"] == [record["dispute_type"]]  # no ranking given: the type alone
     assert record["warning_level"] == "orange"
     assert "collective_action" in record["risk_signals"]
     assert "people_count:20" in record["risk_signals"]
@@ -101,6 +102,24 @@ def test_intent_and_dispute_type_may_be_plain_codes():
     assert record["intent"] == {"name": "report_dispute", "confidence": None}
     assert record["dispute_type"] == {"code": "medical", "name": "医疗纠纷", "confidence": None}
     assert record["line"] == "12345"
+
+
+def test_the_record_keeps_the_classifiers_three_best_types_its_own_first():
+    ranking = [{"code": c, "confidence": p} for c, p in
+               [("labor", 0.61), ("debt", 0.2), ("housing", 0.1), ("neighbor", 0.05)]]
+    record = build_record("老板欠我工资不给", "report_dispute", ranking[0], dispute_ranking=ranking)
+    assert record["dispute_type_ranking"] == [
+        {"code": "labor", "name": "劳动争议", "confidence": 0.61},
+        {"code": "debt", "name": "债权债务", "confidence": 0.2},
+        {"code": "housing", "name": "房屋买卖租赁", "confidence": 0.1}]
+    # The type the record settles on leads even when it was chosen over the model's first reading.
+    chosen = build_record("老板欠我工资不给", "report_dispute", {"code": "debt", "confidence": 1.0},
+                          dispute_ranking=ranking)
+    assert [r["code"] for r in chosen["dispute_type_ranking"]] == ["debt", "labor", "housing"]
+    # No dispute type, no ranking: small talk is no dispute whatever the classifier ranked.
+    assert build_record("好的，谢谢", "thank", ranking[0], dispute_ranking=ranking)["dispute_type_ranking"] == []
+    with pytest.raises(ValueError, match="unknown dispute type"):
+        build_record("你好", "report_dispute", "labor", dispute_ranking=[{"code": "wages", "confidence": 0.2}])
 
 
 def test_classifier_none_is_null_and_unknown_code_is_an_error():
@@ -193,3 +212,13 @@ def test_a_dispute_type_a_person_gave_replaces_the_models_without_a_confidence()
     assert record["dispute_type"]["code"] == "neighbor"  # the model's reading is not changed in place
     for same in (None, "", "neighbor", "made_up", "none"):
         assert with_dispute_type(record, same) is record
+
+
+def test_a_question_about_the_law_that_tells_of_past_violence_is_no_emergency():
+    record = build_record("别人先动手的，我还手把他鼻子打破了，会判刑吗", {"name": "ask_legal", "confidence": 0.8},
+                          {"code": "personal_injury", "confidence": 0.7})
+    assert record["intent"] == {"name": "ask_legal", "confidence": 0.8}
+    assert record["route"]["to"] != "110"
+    assert record["warning_level"] == "red" and "escalation_risk" in record["risk_signals"]
+    danger_now = build_record("他拿着刀在我家门口，这犯法吗", {"name": "ask_legal", "confidence": 0.8})
+    assert danger_now["intent"]["name"] == "emergency" and danger_now["route"]["to"] == "110"

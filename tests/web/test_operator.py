@@ -55,6 +55,38 @@ def test_triage_highlights_the_trigger_words_and_names_everything_in_chinese(sea
     assert "neighbor" not in str(panel["entities"]) and "danger:" not in str(panel["signals"])
 
 
+@pytest.fixture(scope="module")
+def model_parse(model_path):
+    """The trained model parsing in this process: what the parse endpoint answers."""
+    from hotline.cli import LocalParser
+
+    return LocalParser(model_path).parse
+
+
+def test_the_panel_shows_the_top_three_dispute_types_with_their_confidence(seats, sessions, model_parse, monkeypatch):
+    from hotline.cases.models import Case
+    from hotline.triage import DISPUTE_TYPES
+    from hotline.web import operator as seat_views
+
+    monkeypatch.setattr(seat_views, "_parse_fn", lambda: model_parse)
+    text = "老板拖欠我们三个月工资一直不给，还说要把我们辞退，我们该怎么办"
+    panel = post(seats["operator"], "/operator/triage", {"text": text, "line": "12345"}).get_json()
+    assert panel["source"] == "model"
+    types = panel["dispute_types"]
+    names = [t["name"] for t in types]
+    assert len(types) == 3 and len(set(names)) == 3, types
+    assert names[0] == "劳动争议" and set(names) <= set(DISPUTE_TYPES.values())
+    confidences = [t["confidence"] for t in types]
+    assert 1 >= confidences[0] >= confidences[1] >= confidences[2] >= 0 and confidences[0] > 0.5
+    # A case opened from the seat keeps the ranking in its triage record, its own type first.
+    opened = post(seats["operator"], "/operator/cases", {"text": text, "line": "12345"})
+    assert opened.status_code == 201, opened.get_json()
+    with sessions() as session:
+        case = session.query(Case).filter_by(number=opened.get_json()["number"]).one()
+        assert case.dispute_type == "labor"
+        assert [t["code"] for t in case.triage["dispute_type_ranking"]] == [t["code"] for t in types]
+
+
 def test_a_legal_question_at_12348_gets_the_answer_with_its_citations(seats):
     panel = post(seats["lawyer"], "/operator/triage",
                  {"text": "公司一直不跟我签劳动合同，我能要求双倍工资吗", "line": "12348"}).get_json()

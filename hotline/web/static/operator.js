@@ -58,7 +58,9 @@
   function render(panel) {
     var types = $('t-types');
     clear(types);
-    if (!panel.dispute_types.length) { types.textContent = '不属于纠纷'; }
+    if (!panel.dispute_types.length) {
+      types.textContent = panel.source === 'model' ? '不属于纠纷' : '未判断（模型服务暂不可用）';
+    }
     panel.dispute_types.forEach(function (t, i) {
       var item = el('span', 'rank' + (i === 0 ? ' first' : ''));
       item.appendChild(el('span', 'rank-name', t.name));
