@@ -19,6 +19,21 @@ and self-harm are never negated ("不想活了" is itself the signal); the one
 exception is a "...死" about animals or crops (我家的鸡被毒死了). 弄死 is
 both a threat to kill and an escalation word, so both signals fire.
 
+A question about the law that tells of violence or a weapon is not danger
+now ("别人先动手，我还手把他打伤了，会判刑吗", "家里有气枪被举报了要判多久",
+"故意杀人罪一般判几年"): when the message asks about liability, sentences,
+legality or suing, or asks what to do about something it dates in the past
+("…打我，两个月了，我该怎么处理"), tells the act as done, hypothetical, a
+matter of possession or of a sentence (了, 被, 如果, 私藏, 判, 罪), and says
+nothing of danger now, its
+weapon and violence words (and 杀人 as part of a legal term such as 杀人罪)
+become ``escalation_risk``: red, a person follows up, no 110. Anything that
+may be danger now keeps the danger signals: a time word of now (正在, 现在,
+刚/刚才, 还在, and an act of today or last night: the one who hit may still be there), habit (天天, 经常, 又), a threat or a wish to harm (说要, 扬言,
+想杀, 准备), a weapon in hand (拿着), blood, a cry for help, a question
+about calling the police, any other threat to kill (打死人判几年) and any
+self-harm word.
+
 Warning levels (docs/DOMAIN.md, highest first: orange > red > yellow):
 
 - collective action by 20 or more people -> orange; by 5 or more -> red;
@@ -85,7 +100,7 @@ _PATTERNS: Dict[str, Tuple[str, ...]] = {
         rf"要(?:了)?{_YOU}的(?:狗)?命|要(?:你|他|她)命",
         r"宰了(?:你|他|她)?|干掉(?:你|他|她)",
         r"灭(?:了)?(?:你|他|她)?(?:全家|满门)",
-        r"放火|纵火|烧(?:了|掉)?(?:你|他|她|他们)?(?:家|的房子|房子|的厂|厂)",
+        r"放火|纵火|(?<![焚燃])烧(?:了|掉)?(?:你|他|她|他们)?(?:家|的房子|房子|的厂|厂)",
         r"扬言(?:要)?(?:杀|砍|弄死|报复|炸)",
     ),
     DANGER_WEAPON: (
@@ -161,6 +176,39 @@ _ANIMAL_OR_CROP = re.compile(r"[鸡鸭鹅狗猫鱼羊牛猪兔鸽蜂虾]|庄稼|
 
 SIGNAL_ORDER = (DANGER_THREAT, DANGER_WEAPON, DANGER_VIOLENCE, DANGER_SELF_HARM, ESCALATION, COLLECTIVE, MASS_GROUP)
 
+# A question about the law: liability, sentence, legality, suing, compensation (module docstring).
+_LAW_QUESTION = re.compile(
+    r"判(?:了)?(?:几|多少|多久|多长|什么)|(?:会|要|能)(?:被)?判|判刑|量刑|缓刑|减刑|坐牢|"
+    r"有罪|无罪|犯罪(?:吗|嘛|么|了吗)|什么罪|何罪|构成.{0,6}罪|犯法|违法|合法|"
+    r"(?:刑事|法律|民事)责任|负(?:什么|哪些|多大)?责任|承担(?:什么|哪些)?.{0,2}责任|"
+    r"(?:怎么|如何|能|可以|该|要求)(?:让对方)?(?:赔|索赔)|赔(?:多少|偿多少)|"
+    r"起诉|上诉|诉讼|打官司|立案|法院|律师|法律"
+)
+# "What do I do" counts only with the violence dated in the past (…两个月了，我该怎么处理).
+_WHAT_TO_DO = re.compile(r"怎么办|怎么处理|如何处理|该怎么|怎么维权|如何维权")
+_PAST = re.compile(
+    r"(?:\d+|[一二两三四五六七八九十几半]+)(?:个)?(?:月|年|星期|礼拜|周)(?:了|前|以前|之前)|"
+    r"(?:\d+|[一二两三四五六七八九十几]+)天(?:前|以前|之前)|去年|前年|上个?月|上周|上星期|那天|当时|之前|以前|前几天|年前"
+)
+# The act is told as done, hypothetical, or a matter of possession or of a sentence, not as going on.
+_TOLD = re.compile(
+    r"了|过|被|曾|如果|假如|万一|要是|的话|伤口|骨折|受伤|伤情|住院|鉴定|轻伤|重伤|"
+    r"持有|私藏|藏有|家里有|购买|买|卖|出售|携带|判|刑|罪"
+)
+# Anything that may be danger now keeps the danger signals, whatever else the message asks.
+_DANGER_NOW = re.compile(
+    r"正在|现在(?!该|应该|怎么|如何|我想|想问|要求|起诉)|此刻|这会儿|眼下|马上|立刻|赶紧|赶快|快来|快点|快救|救命|来人|"
+    r"报警|110|出警|派人|刚|还在|又在|一直在|今天|今晚|今早|昨天|昨晚|夜里|半夜|"
+    r"经常|总是|老是|天天|每天|动不动|每次|三天两头|一喝酒|喝了酒就|喝醉了?就|"
+    r"扬言|威胁|恐吓|说要|"
+    r"(?:要|想|还要|还想|又要|又想|准备|打算|恨不得|非要|非得)(?:去|来|把)?.{0,3}?"
+    r"(?:打|杀|砍|捅|弄死|整死|炸|烧|泼|报复|收拾|揍)|"
+    r"(?:拿|举|握|提|抄|挥|端|攥|揣)着|堵(?:在|着)|在(?:我|我们|他|她)?家?(?:门口|楼下)|守在|"
+    r"流血|见血|血流|昏迷|不省人事|抢救"
+)
+# 杀人 inside a legal term names a crime, not a threat.
+_KILLING_AS_A_LEGAL_TERM = re.compile(r"杀人(?:犯|罪|案|未遂|嫌疑)|(?:故意|过失)杀人")
+
 
 def _find(text: str, code: str) -> List[Tuple[int, int]]:
     spans: List[Tuple[int, int]] = []
@@ -185,6 +233,20 @@ def _find(text: str, code: str) -> List[Tuple[int, int]]:
     return kept
 
 
+def _told_in_a_question_about_the_law(text: str, spans: Dict[str, List[Tuple[int, int]]]) -> bool:
+    """Danger words that only tell of violence or a weapon in a question about the law (module docstring)."""
+    if not (spans[DANGER_THREAT] or spans[DANGER_WEAPON] or spans[DANGER_VIOLENCE]) or spans[DANGER_SELF_HARM]:
+        return False
+    for s, e in spans[DANGER_THREAT]:
+        if not any(m.start() <= s and e <= m.end() for m in _KILLING_AS_A_LEGAL_TERM.finditer(text)):
+            return False
+    if _DANGER_NOW.search(text):
+        return False
+    if not (_TOLD.search(text) or _PAST.search(text)):
+        return False
+    return bool(_LAW_QUESTION.search(text) or (_WHAT_TO_DO.search(text) and _PAST.search(text)))
+
+
 def _unique(words: Iterable[str]) -> Tuple[str, ...]:
     return tuple(dict.fromkeys(words))
 
@@ -195,11 +257,15 @@ def detect_signals(text: str, entities: Optional[Sequence[dict]] = None) -> List
         return []
     if entities is None:
         entities = extract_entities(text)
+    spans = {code: _find(text, code) for code in SIGNAL_ORDER}
+    if _told_in_a_question_about_the_law(text, spans):
+        told = spans[DANGER_THREAT] + spans[DANGER_WEAPON] + spans[DANGER_VIOLENCE]
+        spans[DANGER_THREAT], spans[DANGER_WEAPON], spans[DANGER_VIOLENCE] = [], [], []
+        spans[ESCALATION] = sorted(spans[ESCALATION] + told)
     signals = []
     for code in SIGNAL_ORDER:
-        spans = _find(text, code)
-        if spans:
-            signals.append(Signal(code, _unique(text[s:e] for s, e in spans)))
+        if spans[code]:
+            signals.append(Signal(code, _unique(text[s:e] for s, e in spans[code])))
     count = max_people_count(entities)
     has_collective = any(s.code == COLLECTIVE for s in signals)
     if count is not None and (count >= 5 or has_collective):

@@ -66,6 +66,7 @@ def test_signal_and_trigger_words(text, code, words):
         "下水道堵了好几天",
         "我家的鸡被邻居毒死了",
         "上个月跟邻居打架受伤了，医药费花了五千，对方不赔",
+        "小区旁边要建垃圾焚烧厂，居民能反对吗",
     ],
 )
 def test_no_danger_and_no_collective_action(text):
@@ -129,3 +130,49 @@ def test_warning_level_from_text(text, expected):
 
     entities = extract_entities(text)
     assert warning_level(detect_signals(text, entities), people_count(entities), True) == expected
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("别人先动手的，我还手把他鼻子打破了，会判刑吗", ["动手"]),
+        ("故意杀人罪一般判几年", ["杀人"]),
+        ("朋友持刀抢劫被抓了，大概判多少年", ["持刀", "抢劫"]),
+        ("家里私藏了一把气枪，这个犯法吗", ["气枪"]),
+        ("被人殴打了，对方要负什么责任", ["殴打"]),
+        ("上个月邻居打我，我该怎么处理", ["打我"]),
+    ],
+)
+def test_violence_told_in_a_question_about_the_law_is_escalation_not_danger(text, words):
+    codes = signals_of(text)
+    assert not [c for c in codes if c.startswith("danger:")]
+    assert codes["escalation_risk"] == words
+    assert warning_level(detect_signals(text), None, False) == "red"
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("他拿着刀在我家门口，这犯法吗", "danger:weapon"),
+        ("他正在打我，犯法吗", "danger:violence_now"),
+        ("老公天天打我，家暴犯法吗", "danger:violence_now"),
+        ("他说要杀了我，这算犯罪吗", "danger:threat_to_kill"),
+        ("我想杀了他，判几年", "danger:threat_to_kill"),
+        ("打死人判几年", "danger:threat_to_kill"),
+        ("救命，他打我，犯法吗", "danger:violence_now"),
+        ("他刚才打我了 能起诉吗", "danger:violence_now"),
+        ("他打我了可以报警吗", "danger:violence_now"),
+        ("他砸我家门，违法吗", "danger:violence_now"),
+        ("邻居打我，我该怎么处理", "danger:violence_now"),
+        ("不想活了，自杀违法吗", "danger:self_harm"),
+        ("他以前打过我，现在又拿着刀来了，能起诉吗", "danger:weapon"),
+    ],
+)
+def test_a_question_about_the_law_with_danger_now_keeps_the_danger(text, code):
+    assert code in signals_of(text)
+
+
+
+@pytest.mark.parametrize("text", ["他刚拿刀砍了我，能起诉吗", "昨晚我老公拿刀砍我，我想起诉离婚", "今天他拿刀砍伤了我爸，会判几年"])
+def test_a_fresh_assault_told_in_a_question_about_the_law_is_still_danger_now(text):
+    assert any(s.code.startswith("danger") for s in detect_signals(text)), text
