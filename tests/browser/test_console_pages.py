@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from hotline.triage import DISPUTE_TYPES
+
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -73,7 +75,12 @@ def test_operator_transfers_to_12348_and_the_12348_seat_sees_it(browser, stack, 
     operator.wait_for_selector("mark.trigger:has-text('拿着刀')")
     assert "红色预警" in operator.inner_text("#t-warning")
     assert "110公安机关" in operator.inner_text("#t-route")
-    assert operator.locator("#t-types .rank").count() >= 1
+    # The top three dispute types, in Chinese, each with its confidence.
+    ranks = operator.locator("#t-types .rank")
+    assert ranks.count() == 3
+    names = ranks.locator(".rank-name").all_inner_texts()
+    assert len(set(names)) == 3 and set(names) <= set(DISPUTE_TYPES.values()), names
+    assert all(v.endswith("%") for v in ranks.locator(".rank-value").all_inner_texts())
     operator.fill("#seat-note", "来电人想咨询双倍工资，已提醒注意安全")
     operator.screenshot(path=str(ARTIFACTS / "operator-seat-1366.png"), full_page=True)
     operator.keyboard.press("Alt+3")  # 转12348
@@ -108,12 +115,17 @@ def test_a_mediator_claims_replies_and_resolves_with_an_agreement(browser, stack
     mediator.click("button:has-text('认领本案')")
     mediator.wait_for_selector(".flash:has-text('已认领')")
     assert "核实立案" in mediator.inner_text(".steps li.done >> nth=1")
+    # The agreement is half typed when the first reply takes the conversation over: the page's own poll sees
+    # the hand-off change, and must not reload the page under the mediator's hands.
+    mediator.select_option("select[name=outcome]", "success")
+    mediator.fill("textarea[name=agreement]", "双方同意：楼上住户三日内修好漏水管道，并赔偿八百元。")
     mediator.fill("#reply-text", "您好，我是调解员，请说说您的情况。")
     mediator.click("#reply-form button")
     mediator.wait_for_selector("#reply-status:has-text('已发送')")
     citizen.wait_for_selector(".msg-mediator .msg-text:has-text('我是调解员')", timeout=30000)
-    mediator.select_option("select[name=outcome]", "success")
-    mediator.fill("textarea[name=agreement]", "双方同意：楼上住户三日内修好漏水管道，并赔偿八百元。")
+    mediator.wait_for_selector("#handoff-changed", timeout=15000)
+    assert "八百元" in mediator.input_value("textarea[name=agreement]")
+    assert mediator.locator(".flash:has-text('已认领')").count() == 1  # still the page the claim led to
     mediator.click("button:has-text('办结')")
     mediator.wait_for_selector(".flash:has-text('已办结')")
     assert "赔偿八百元" in mediator.inner_text(".agreement")

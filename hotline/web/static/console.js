@@ -55,6 +55,58 @@
     last = Math.max(last, message.id);
   }
 
+  // Is anything typed or chosen on this page that a reload would throw away?
+  function unsaved() {
+    return Array.prototype.some.call(document.querySelectorAll('main textarea, main input, main select'), function (el) {
+      if (el.type === 'hidden' || el.type === 'submit') { return false; }
+      if (el.tagName === 'SELECT') {
+        return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+      }
+      if (el.type === 'checkbox' || el.type === 'radio') { return el.checked !== el.defaultChecked; }
+      return el.value !== el.defaultValue;
+    });
+  }
+
+  // The hand-off changed (accepted here or elsewhere, timed out, handed back): the page's controls are stale.
+  // Reload to show the new ones, keeping the confirmation shown; never while the mediator is filling in a form.
+  function handoffChanged() {
+    if (unsaved()) {
+      if (!document.getElementById('handoff-changed')) {
+        var line = document.createElement('p');
+        line.id = 'handoff-changed';
+        line.className = 'flash';
+        line.setAttribute('role', 'status');
+        line.appendChild(document.createTextNode('对话状态已变化，页面上的按钮可能已过时。填写的内容提交后页面会更新，也可以'));
+        var link = document.createElement('a');
+        link.href = window.location.pathname;
+        link.textContent = '现在刷新';
+        line.appendChild(link);
+        line.appendChild(document.createTextNode('（未提交的内容会丢失）。'));
+        section.parentNode.insertBefore(line, section);
+      }
+      return;
+    }
+    var shown = Array.prototype.map.call(document.querySelectorAll('main > .flash[role=alert]'), function (p) {
+      return p.textContent;
+    });
+    try { window.sessionStorage.setItem('console-flash', JSON.stringify(shown)); } catch (e) { /* private mode */ }
+    window.location.reload();
+  }
+
+  // Confirmations carried over a reload that the page made by itself.
+  try {
+    var carried = JSON.parse(window.sessionStorage.getItem('console-flash') || '[]');
+    window.sessionStorage.removeItem('console-flash');
+    var main = document.querySelector('main');
+    carried.reverse().forEach(function (text) {
+      var p = document.createElement('p');
+      p.className = 'flash';
+      p.setAttribute('role', 'alert');
+      p.textContent = text;
+      main.insertBefore(p, main.firstChild);
+    });
+  } catch (e) { /* nothing carried */ }
+
   function poll() {
     fetch(section.getAttribute('data-poll') + '?after=' + last, { credentials: 'same-origin' })
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -62,10 +114,7 @@
         if (!data) { return; }
         (data.messages || []).forEach(add);
         var state = data.handoff ? data.handoff.status : null;
-        if (shownState !== undefined && state !== shownState) {
-          // The hand-off changed (accepted elsewhere, timed out, handed back): show the new controls.
-          window.location.reload();
-        }
+        if (shownState !== undefined && state !== shownState) { handoffChanged(); }
         shownState = state;
       })
       .catch(function () { /* try again next round */ })
