@@ -20,6 +20,9 @@ logger = logging.getLogger(__name__)
 SCORE, COMMENT = "citizen_rating", "rating_comment"
 NONE = "-"
 SCORE_BUTTONS = [{"title": f"{n}分", "payload": f"{n}分"} for n in (5, 4, 3, 2, 1)]
+# What the citizen is told when the case service refuses the rating (its refusal code -> response).
+REFUSALS = {"invalid_rating": "utter_rating_invalid", "not_resolved": "utter_rating_not_resolved",
+            "already_rated": "utter_rating_already_given"}
 
 
 def _awaiting(tracker: Tracker):
@@ -106,7 +109,7 @@ class ActionSaveRating(Action):
         try:
             number = _save(tracker, int(score), None if comment in (None, NONE) else comment)
         except CaseError as refused:
-            dispatcher.utter_message(text=refused.message)
+            dispatcher.utter_message(response=REFUSALS.get(refused.code, "utter_rating_failed"))
             return reset
         except Exception:  # noqa: BLE001 - the citizen is told; nothing half-stored (one transaction)
             logger.exception("rating not stored for conversation %s", tracker.sender_id)

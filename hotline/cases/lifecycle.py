@@ -97,6 +97,7 @@ ACTION_NAMES = {
     "danger": "危险信号",
     "delivery_failed": "消息未送达",
     "consent": "个人信息同意记录",
+    "contact_phone": "联系电话变更",
     "pii_view": "查看个人信息",
 }
 

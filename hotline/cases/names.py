@@ -25,7 +25,7 @@ INTENT_NAMES = {
     "report_dispute": "反映纠纷", "ask_legal": "法律咨询", "emergency": "紧急求助", "public_service": "公共服务诉求",
     "check_status": "查询进度", "request_human": "要求人工服务", "greet": "问候", "goodbye": "告别", "thank": "致谢",
     "affirm": "肯定", "deny": "否定", "stop": "中止", "rate": "评价", "bot_challenge": "询问是否机器人",
-    "out_of_scope": "其他事项",
+    "out_of_scope": "其他事项", "give_consent": "同意留存电话", "withdraw_consent": "撤回留存电话的同意",
 }
 SIGNAL_NAMES = {**DANGER_NAMES, ESCALATION: "矛盾有激化风险", COLLECTIVE: "可能集体行动", MASS_GROUP: "涉及人数众多"}
 ENTITY_NAMES = {"people_count": "人数", "amount": "金额", "duration": "时长", "location": "地点", "party": "当事人",

@@ -42,6 +42,7 @@ from hotline.cases.lifecycle import (
 )
 from hotline.cases.models import Case, CaseDocument, CaseEvent, CaseMessage, CaseParty, Organisation, User, utcnow
 from hotline.cases.placement import choose_organisation, escalation_target, find_area, placement_of
+from hotline.cases.privacy import masked_triage
 from hotline.config import DEFAULT_DEADLINE_HOURS
 from hotline.triage import mask_pii
 from hotline.triage.risk import people_count_from_signals
@@ -174,7 +175,7 @@ def open_case(
         warning_level=level,
         warning_rank=WARNING_RANK.get(level, 0),
         risk_signals=list(triage.get("risk_signals") or []),
-        triage=_masked_triage(triage) if not pii_consent else dict(triage),
+        triage=masked_triage(triage) if not pii_consent else dict(triage),
         route_to=route.get("to"),
         route_reason=route.get("reason"),
         tier=tier,
@@ -211,13 +212,6 @@ def open_case(
     grouping.link(session, case, who.label, _raiser(session, who), group_window)
     session.flush()
     return case, True
-
-
-def _masked_triage(triage: Mapping) -> dict:
-    masked = dict(triage)
-    masked["text"] = mask_pii(triage.get("text") or "")
-    masked["entities"] = [e for e in triage.get("entities") or [] if e.get("entity") not in ("phone", "id_number")]
-    return masked
 
 
 # --- reading ----------------------------------------------------------------------

@@ -24,7 +24,7 @@ from sqlalchemy import case as sql_case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotline.cases import service
+from hotline.cases import privacy, service
 from hotline.cases.actors import ActorLike, as_actor
 from hotline.cases.errors import Conflict, InvalidInput, PermissionDenied
 from hotline.cases.lifecycle import QUEUE_STATUSES
@@ -274,9 +274,10 @@ def request_callback(session: Session, case: Case, *, phone: Optional[str], now:
                      actor: ActorLike = "bot") -> Case:
     """The citizen wants a call back (nobody picked the hand-off up); a new phone comes with its consent."""
     now = now or utcnow()
-    case = service.lock_case(session, case)
     if phone:
-        case.pii_consent, case.contact_phone = True, phone
+        # Leaving a number for the call-back is consent to keep it: recorded like any other grant.
+        privacy.grant_consent(session, case, actor, phone=phone, now=now)
+    case = service.lock_case(session, case)
     if not case.contact_phone:
         raise InvalidInput("回电需要联系电话。", "phone_required")
     case.callback_requested_at = now

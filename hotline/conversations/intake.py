@@ -46,10 +46,14 @@ CORRECTION_WORDS: Dict[str, Sequence[str]] = {
 # "经过改成：…" / "地点应该是城关镇": the words between an item's name and its new value.
 _NEW_VALUE = re.compile(r"(改成|改为|换成|应该是|其实是|更正为|(?<!不)是)[：:，,\s]*|[：:][\s]*")
 _FAMILY = re.compile(r"一家|全家|家里人|一大家子|老老小小|家人")
-_GRANT = re.compile(r"(?<!不)(同意|愿意|可以)(您们?|你们?)?(留|记录|记|登记|保存|给)?(我的)?(电话|手机|号码|联系方式)"
-                    r"|(电话|手机|号码)(可以|能)(留|记|给)|我同意了|现在同意|改成同意|同意记录")
-_REVOKE = re.compile(r"(不同意|不要|别|不想|不愿意|不能|不许)(再)?(留|记录|记|登记|保存|存|用)?(我的)?(电话|手机|号码|联系方式|个人信息)"
-                     r"|撤回(同意)?|取消同意|(删掉|删除)(我的)?(电话|手机|号码|个人信息)")
+_NUMBER_WORDS = r"(电话号码|电话|手机号码?|手机|号码|联系方式|个人信息)"
+_GRANT = re.compile(r"(?<!不)(同意|愿意|可以)(您们?|你们?)?(留|记录|记|登记|保存|给)?(我的|我)?(电话|手机|号码|联系方式)"
+                    r"|(电话|手机|号码)(可以|能)(留|记|给)|我同意了|现在同意|改成同意|同意记录"
+                    r"|(现在|还是)(想|要|愿意)(留|给)(电话|号码|手机)?了?$")
+_REVOKE = re.compile(r"(不同意|不要|别|不想|不愿意|不能|不许)(再)?(留|记录|记|登记|保存|存|用)?(我的|我)?(电话|手机|号码|联系方式|个人信息)"
+                     r"|撤回(同意)?|取消同意|(删掉|删除|删了)(我的|我)?" + _NUMBER_WORDS
+                     + r"|(我的|我)" + _NUMBER_WORDS + r"(给我)?(删掉|删除|删了|删|撤了|撤回)"
+                     + r"|" + _NUMBER_WORDS + r"(就|也|还是)?(别留|不留|别存|不存|别记|不记|不要留|不要记|不要存|不能留|不想留)")
 _DONT_KNOW = re.compile(r"^(不知道|不清楚|不晓得|不懂|说不清|没法说|不确定|不记得了?)[啊呀吧了。]*$")
 _ALONE = re.compile(r"就我(一个|自己|一人)?|只有我|我一个人|我自己|就一个人|一个人")
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -240,8 +244,9 @@ def read_yes_no(text: str, intent: Optional[str] = None) -> Optional[bool]:
     Safety of personal data wins: anything that reads as a refusal is one.
     """
     words = (text or "").strip()
-    if intent == "deny" or _NO.search(words):
+    # "我不想留电话" and "电话可以留" are yes and no to the consent question, whatever else they are.
+    if intent in ("deny", "withdraw_consent") or _NO.search(words):
         return False
-    if intent == "affirm" or _YES.search(words):
+    if intent in ("affirm", "give_consent") or _YES.search(words):
         return True
     return None

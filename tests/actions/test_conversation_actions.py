@@ -13,6 +13,7 @@ from actions.handoff import ActionDefaultAskAffirmation, ActionHandedBack, Actio
 from actions.legal import ActionAnswerLegal, ActionLegalRefer
 from actions.rating import ActionAskRating, ActionSaveRating, ValidateRatingForm
 from actions.status import ValidateCaseStatusForm
+from hotline.conversations import wording
 from hotline.conversations.wording import render
 from hotline.cases import service
 from hotline.cases.accounts import create_user
@@ -127,6 +128,12 @@ def test_after_resolution_the_rating_is_asked_read_and_stored(database):
         case = service.get_case(session, number)
         assert (case.citizen_rating, case.citizen_comment) == (3, "等了太久")
         assert rating.awaiting_rating(session, "webchat", SENDER) is None
+
+
+def test_a_rating_the_case_service_refuses_is_answered_in_the_domain_s_words(database):
+    _resolved_case(database)
+    _, texts = run(ActionSaveRating(), tracker([said("给7分", "rate", 2.0)], {"citizen_rating": 7}))
+    assert texts == [wording.text("utter_rating_invalid")] and "1到5" in texts[0]
 
 
 def test_a_misread_rating_with_nothing_to_rate_is_not_taken_as_one(database):

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.e2e.test_handoff import Citizen
-from tests.e2e.test_spine import CASE_NUMBER, _case
+from tests.e2e.test_spine import CASE_NUMBER, _add_user, _case, _login
 
 pytestmark = pytest.mark.e2e
 
@@ -153,3 +153,54 @@ def test_a_second_hello_does_not_repeat_the_welcome(stack):
     hello = citizen.said("你好")
     assert "矛盾纠纷调解热线在线服务" not in hello   # the page already showed the welcome
     assert "您好" in hello
+
+
+# --- consent after the case is open (issue 12, item 2) ---------------------
+
+def _registered_without_consent(citizen) -> str:
+    for text in ("隔壁邻居家装修 把我家墙震出好几条裂缝", "城关镇东街社区", "隔壁302", "不同意"):
+        citizen.say(text)
+    return CASE_NUMBER.findall(citizen.said("对"))[0]
+
+
+def test_consent_granted_after_registration_then_withdrawn_and_the_case_shows_each_change(stack):
+    citizen = Citizen(stack)
+    number = _registered_without_consent(citizen)
+    granted = citizen.said("我同意留电话，13912345678")
+    assert number in granted and "尾号5678" in granted and "您没有同意记录电话" not in granted
+    case, _, events = _case(stack, number)
+    assert case.pii_consent and case.contact_phone == "13912345678"
+    assert [a for a, _ in events].count("consent") == 2   # the refusal in the report, the grant now
+
+    _add_user(stack, "consent-mediator", "s3cret-pass-1")
+    console = _login(stack, "consent-mediator", "s3cret-pass-1")
+    page = console.get(f"{stack.web_url}/console/cases/{number}", timeout=10).text
+    assert "139****5678" in page and "群众同意记录联系电话（尾号5678）" in page
+
+    withdrawn = citizen.said("我不想留电话了，把我号码删了")
+    assert number in withdrawn and "已删除" in withdrawn
+    case, _, events = _case(stack, number)
+    assert (case.pii_consent, case.contact_phone) == (False, None)
+    detail = console.get(f"{stack.web_url}/api/cases/{number}", timeout=10).json()
+    assert (detail["pii_consent"], detail["contact_phone"]) == (False, None)
+    changes = [(e["action_name"], e["detail"]["consent"]) for e in detail["events"] if e["action"] == "consent"]
+    assert changes == [("个人信息同意记录", False), ("个人信息同意记录", True), ("个人信息同意记录", False)]
+    assert all(e["at"] for e in detail["events"] if e["action"] == "consent")
+    page = console.get(f"{stack.web_url}/console/cases/{number}", timeout=10).text
+    assert "未同意留存个人信息" in page and "群众撤回同意" in page and "139****5678" not in page
+
+
+def test_a_grant_without_the_number_asks_for_it(stack):
+    citizen = Citizen(stack)
+    number = _registered_without_consent(citizen)
+    asked = citizen.said("行吧，你们可以记我的手机，调解员好找我")
+    assert number in asked and "电话号码" in asked
+    kept = citizen.said("15000001111")
+    assert "尾号1111" in kept
+    case, _, _ = _case(stack, number)
+    assert case.pii_consent and case.contact_phone == "15000001111"
+
+
+def test_consent_without_a_case_is_explained(stack):
+    reply = Citizen(stack).said("我同意留电话，13912345678")
+    assert "还没有登记案件" in reply

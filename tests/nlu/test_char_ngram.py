@@ -132,3 +132,20 @@ def test_a_dispute_or_legal_reading_always_gets_a_real_dispute_type():
     assert free is None
     assert typed["code"] in ("neighbor", "labor") and 0 < typed["confidence"] < 1
     assert component.predict(["老板拖欠工资"], typed=[True])[0]["code"] == "labor"
+
+
+def test_the_dispute_type_comes_with_its_ranking_of_real_types():
+    from bot.components.dispute_type import DisputeTypeClassifier
+
+    component = DisputeTypeClassifier(DisputeTypeClassifier.get_default_config(), None, None,
+                                      CharNgramModel(min_ngram=1, max_ngram=2, analyzer="char_wb").fit(TEXTS, LABELS))
+    (best, ranking), (free, nothing), (typed, typed_ranking) = component.rank(
+        ["老板拖欠工资", "你好", "你好"], typed=[False, False, True])
+    # Like Rasa's intent_ranking: best first, each type with its own probability, named in Chinese.
+    assert ranking[0] == best and best["code"] == "labor"
+    assert [r["code"] for r in ranking] == ["labor", "neighbor"]  # `none` is no dispute type
+    assert ranking[1]["name"] == "邻里纠纷" and ranking[0]["confidence"] > ranking[1]["confidence"] > 0
+    assert component.predict(["老板拖欠工资"]) == [best]
+    # About no dispute: no type and nothing ranked; read as a legal question, its best real types.
+    assert free is None and nothing == []
+    assert typed_ranking[0] == typed and len(typed_ranking) == 2
