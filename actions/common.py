@@ -26,7 +26,8 @@ def settings() -> Settings:
 @functools.lru_cache(maxsize=1)
 def sessions() -> sessionmaker:
     """Created at the first action that needs it, never at import time."""
-    return make_sessionmaker(make_engine(settings().database_url))
+    config = settings()
+    return make_sessionmaker(make_engine(config.database_url), config)
 
 
 def user_events(tracker: Tracker) -> List[Dict[str, Any]]:

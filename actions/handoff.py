@@ -204,12 +204,15 @@ class ActionOfferCallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         with common.sessions().begin() as session:
-            case = _conversation_case(tracker, session, statuses=("timed_out",))
-            if case is None or handoff.open_for(session, *common.conversation(tracker)) is not None:
+            timed_out = handoff.latest_of(session, *common.conversation(tracker), statuses=("timed_out",))
+            if timed_out is None or handoff.open_for(session, *common.conversation(tracker)) is not None:
                 return []
+            case = timed_out.case
             number = case.number
             minutes = _minutes()
-            if case.callback_requested_at is not None:
+            if case.callback_requested_at is not None and case.callback_requested_at >= timed_out.ended_at:
+                # This time-out's call-back is arranged already: a repeated delivery of this action.
+                # (An older request, e.g. after a message that did not arrive, does not silence it.)
                 return []
             if case.contact_phone:
                 handoff.request_callback(session, case, phone=None)

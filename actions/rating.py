@@ -12,8 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.forms import StoppableFormValidation
 from hotline.cases.errors import CaseError
-from hotline.cases.lifecycle import NEXT_PATHS, OUTCOMES
-from hotline.conversations import rating
+from hotline.conversations import rating, status
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +43,7 @@ class ActionAskRating(Action):
         if case is None:
             # Already rated, or a repeated delivery: nothing to ask.
             return []
-        result = OUTCOMES.get(case["outcome"], "已办结")
-        if case["next_path"]:
-            result += f"，建议您{NEXT_PATHS[case['next_path']]}"
+        result = status.result_text(case["outcome"], case["next_path"])
         dispatcher.utter_message(response="utter_ask_rating", number=case["number"], result=result,
                                  buttons=SCORE_BUTTONS)
         return [ConversationResumed(), SlotSet("case_number", case["number"]), SlotSet(SCORE, None),

@@ -45,7 +45,7 @@ def _sessions(settings: Settings):
     from hotline.db import make_engine, make_sessionmaker
 
     require_migrated(settings.database_url)
-    return make_sessionmaker(make_engine(settings.database_url))
+    return make_sessionmaker(make_engine(settings.database_url), settings)
 
 
 @click.group(help="矛盾纠纷调解热线：服务、数据库、账号与批量分诊。")

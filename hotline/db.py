@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from hotline.config import Settings
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -38,8 +41,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker:
-    return sessionmaker(bind=engine, future=True, expire_on_commit=False, class_=Session)
+def make_sessionmaker(engine: Engine, settings: Optional["Settings"] = None) -> sessionmaker:
+    """Sessions on `engine`; `settings`, when given, ride along in each session's `info` (what a listener of the
+    case service needs to know about the process, e.g. whether SMS can be sent; Settings.from_env() otherwise)."""
+    return sessionmaker(bind=engine, future=True, expire_on_commit=False, class_=Session,
+                        info={"settings": settings} if settings is not None else {})
+
+
+def settings_of(session: Session) -> "Settings":
+    """The settings of the process that opened `session` (make_sessionmaker), else the environment's."""
+    from hotline.config import Settings
+
+    return session.info.get("settings") or Settings.from_env()
 
 
 def is_postgres(engine: Optional[Engine]) -> bool:

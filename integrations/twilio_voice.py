@@ -10,8 +10,11 @@
 - A conversation a person holds (hand-off) is transferred: <Dial> to the
   duty number from DUTY_PHONE (一键转接); without one the caller is told
   we will call back.
-- Silence twice: the caller is offered a call-back (press 1), which is
-  stored on the conversation for staff to see.
+- Silence twice: the caller is offered a call-back (press 1). Pressing 1
+  is stored as the conversation's message and opens a case for the caller
+  (or marks their open one) as a call-back request in the mediators' queue,
+  with the calling number as the consented contact
+  (hotline.conversations.handoff.callback_from_call).
 """
 from __future__ import annotations
 
@@ -24,8 +27,8 @@ from twilio.twiml.voice_response import VoiceResponse
 from hotline.conversations import handoff as handoffs
 from hotline.conversations import inbox, wording
 from hotline.conversations.safety import EMERGENCY
+from hotline.web.delivery import deliver_case, rasa_client
 from hotline.web.extensions import db
-from hotline.web.delivery import rasa_client
 from hotline.web.errors import json_error
 from integrations.twilio_sms import E164, signed_request, twiml
 
@@ -147,7 +150,7 @@ def silence():
 
 @bp.post("/callback")
 def callback():
-    _, refused = _checked()
+    config, refused = _checked()
     if refused is not None:
         return refused
     response = VoiceResponse()
@@ -156,13 +159,14 @@ def callback():
         response.hangup()
         return twiml(str(response))
     session = db()
-    received = inbox.receive(session, CHANNEL, f"{request.form['CallSid']}:callback", request.form["From"],
-                             None, {"type": "callback_request"})
-    row = received.message
-    if row.status != "processed":
-        # Nothing for the bot to answer: kept for staff (GET /api/conversations/voice/<number>/messages).
-        row.status = "processed"
+    caller, call = request.form["From"], request.form["CallSid"]
+    received = inbox.receive(session, CHANNEL, f"{call}:callback", caller, None, {"type": inbox.CALLBACK_REQUEST})
+    if inbox.take(session, received.message):
+        # Nothing for the bot to answer: a person calls back (the queue shows the request).
+        case = handoffs.callback_from_call(session, caller=caller, call_id=call,
+                                           deadline_hours=config.deadline_hours)
         session.commit()
+        deliver_case(case)
     _say(response, CALLBACK_TAKEN)
     response.hangup()
     return twiml(str(response))

@@ -38,7 +38,9 @@ PARTY_KIND_NAMES = {
     "developer": "开发商", "merchant": "商家", "enterprise": "企业", "insurer": "保险公司", "school": "学校",
     "classmate": "同学", "other_driver": "对方驾驶人", "friend": "朋友",
 }
-SYSTEM_ACTORS = {"bot": "智能助手", "citizen": "群众", "system:deadlines": "期限提醒（系统）", "demo": "演示数据"}
+SYSTEM_ACTORS = {"bot": "智能助手", "citizen": "群众", "system:deadlines": "期限提醒（系统）", "demo": "演示数据",
+                 "system:handoffs": "转人工计时（系统）", "system:outbox": "消息发送（系统）",
+                 "system:voice": "电话语音（系统）"}
 
 
 def route_name(code: Optional[str]) -> str:
@@ -55,6 +57,18 @@ def route_name(code: Optional[str]) -> str:
     if code == ROUTE_SELF_SERVICE:
         return "智能助手自助解答"
     return TRANSFER_DESTINATIONS.get(code, "其他去向")
+
+
+def handled_by(organisation_name: Optional[str], tier: Optional[str], route_to: Optional[str]) -> Optional[str]:
+    """Who handles a case, as a citizen reads it: its organisation's name, else its committee or its tier's
+    mediation (镇（街道）人民调解); None while it is with no mediation body (a 12345 desk, 110, not yet placed)."""
+    if organisation_name:
+        return organisation_name
+    if route_to and route_to.startswith(ROUTE_COMMITTEE_PREFIX):
+        return route_name(route_to)
+    if tier in TIER_NAMES and tier is not None:
+        return route_name(f"mediation:{tier}")
+    return None
 
 
 def signal_name(code: str) -> str:

@@ -3,7 +3,8 @@
 Every function takes the SQLAlchemy session and the actor explicitly (a
 User, an `actors.Actor`, or a label such as "bot" for internal callers);
 each state change writes its audit entry in the same transaction as the
-change, and the caller commits or rolls back the whole. Functions that
+change, publishes it as a domain event (hotline.cases.events: the citizen's
+notices listen there), and the caller commits or rolls back the whole. Functions that
 change a case first lock its row (PostgreSQL: SELECT ... FOR UPDATE;
 SQLite: the database write lock) and re-read it, so two people acting at
 once see each other's result instead of overwriting it.
@@ -18,6 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from hotline.cases import events
 from hotline.cases import groups as grouping
 from hotline.cases import scope
 from hotline.cases.actors import Actor, ActorLike, as_actor, authorize
@@ -109,6 +111,13 @@ def record_event(session: Session, case: Case, actor: ActorLike, action: str, *,
                  detail: Optional[dict] = None, at: Optional[dt.datetime] = None) -> CaseEvent:
     """An audit entry for something that happened to the case without a change of state (a hand-off, a rating)."""
     return _event(session, case, as_actor(actor), action, note=note, detail=detail, at=at)
+
+
+def _published(session: Session, case: Case, event: CaseEvent) -> Case:
+    """The operation is done: flush it, and tell the listeners (hotline.cases.events) what it did."""
+    session.flush()
+    events.publish(session, case, event)
+    return case
 
 
 def _set_level(case: Case, level: Optional[str]) -> None:
@@ -207,11 +216,11 @@ def open_case(
     if respondent:
         session.add(CaseParty(case_id=case.id, role="respondent", name=respondent, created_at=now))
     detail = {"organisation": _org_code(organisation), "tier": tier} if organisation is not None else None
-    _event(session, case, who, "open", to_status="reported", note=route.get("reason"), detail=detail, at=now)
+    opened = _event(session, case, who, "open", to_status="reported", note=route.get("reason"), detail=detail,
+                    at=now)
     session.flush()
     grouping.link(session, case, who.label, _raiser(session, who), group_window)
-    session.flush()
-    return case, True
+    return _published(session, case, opened), True
 
 
 # --- reading ----------------------------------------------------------------------
@@ -342,12 +351,13 @@ def lock_case(session: Session, ref: CaseRef) -> Case:
 
 
 def _move(session: Session, case: Case, who: Actor, to_status: str, action: str, *, note: Optional[str] = None,
-          detail: Optional[dict] = None, now: Optional[dt.datetime] = None) -> None:
+          detail: Optional[dict] = None, now: Optional[dt.datetime] = None) -> CaseEvent:
     check_transition(case.status, to_status)
-    _event(session, case, who, action, from_status=case.status, to_status=to_status, note=note, detail=detail,
-           at=now)
+    event = _event(session, case, who, action, from_status=case.status, to_status=to_status, note=note,
+                   detail=detail, at=now)
     case.status = to_status
     case.updated_at = now or utcnow()
+    return event
 
 
 def _require_reason(reason: Optional[str], what: str) -> str:
@@ -368,9 +378,7 @@ def transition(session: Session, case: Case, actor: ActorLike, to_status: str, n
     """A plain change of state along TRANSITIONS, audited; the named operations below add their rules."""
     who = as_actor(actor)
     case = lock_case(session, case)
-    _move(session, case, who, to_status, action, note=note)
-    session.flush()
-    return case
+    return _published(session, case, _move(session, case, who, to_status, action, note=note))
 
 
 def register(session: Session, case: CaseRef, actor: ActorLike, note: Optional[str] = None) -> Case:
@@ -379,9 +387,7 @@ def register(session: Session, case: CaseRef, actor: ActorLike, note: Optional[s
     authorize(who, "register")
     case = lock_case(session, case)
     scope.check_visible(session, who, case)
-    _move(session, case, who, "registered", "register", note=note)
-    session.flush()
-    return case
+    return _published(session, case, _move(session, case, who, "registered", "register", note=note))
 
 
 def assign(session: Session, case: CaseRef, actor: ActorLike, organisation_code: Optional[str] = None,
@@ -403,11 +409,11 @@ def assign(session: Session, case: CaseRef, actor: ActorLike, organisation_code:
             raise InvalidInput("无法根据分流去向和地点确定承办单位，请指定单位。", "organisation_required")
     detail = {"from_organisation": _org_code(before), "organisation": organisation.code,
               "from_tier": case.tier, "tier": tier}
-    _move(session, case, who, "assigned", "assign", note=note or f"交{organisation.name}办理", detail=detail)
+    event = _move(session, case, who, "assigned", "assign", note=note or f"交{organisation.name}办理", detail=detail)
     case.organisation_id, case.tier = organisation.id, tier
     session.flush()
     session.expire(case, ["organisation"])
-    return case
+    return _published(session, case, event)
 
 
 def _organisation(session: Session, code: str) -> Organisation:
@@ -442,10 +448,10 @@ def _claim_row(session: Session, case: Case, who: Actor) -> Case:
     if result.rowcount != 1:
         raise AlreadyClaimed(case.number)
     # The status we read may be stale only if another claim won, and then we never get here.
-    _event(session, case, who, "claim", from_status=case.status, to_status="in_progress", at=now)
+    event = _event(session, case, who, "claim", from_status=case.status, to_status="in_progress", at=now)
     session.flush()
     session.refresh(case)
-    return case
+    return _published(session, case, event)
 
 
 def claim_next(session: Session, user: Union[User, Actor], *, organisation_id: Optional[int] = None,
@@ -487,12 +493,12 @@ def release(session: Session, case: CaseRef, actor: ActorLike, note: Optional[st
     if case.status != "in_progress" or case.assignee_id is None:
         raise Conflict("案件当前没有人承办，无需退回。", "not_held")
     _check_may_change(session, case, who)
-    _move(session, case, who, "assigned", "release", note=note,
-          detail={"released": case.assignee.username if case.assignee else None})
+    event = _move(session, case, who, "assigned", "release", note=note,
+                  detail={"released": case.assignee.username if case.assignee else None})
     case.assignee_id = None
     session.flush()
     session.expire(case, ["assignee"])
-    return case
+    return _published(session, case, event)
 
 
 def transfer(session: Session, case: CaseRef, actor: ActorLike, destination: str, reason: Optional[str] = None, *,
@@ -515,20 +521,20 @@ def transfer(session: Session, case: CaseRef, actor: ActorLike, destination: str
         detail = {"from_organisation": _org_code(case.organisation), "organisation": organisation.code,
                   "from_tier": case.tier, "tier": organisation.tier or case.tier,
                   "released": case.assignee.username if case.assignee else None}
-        _move(session, case, who, "assigned", "transfer", note=f"转{organisation.name}：{reason}", detail=detail,
-              now=now)
+        event = _move(session, case, who, "assigned", "transfer", note=f"转{organisation.name}：{reason}",
+                      detail=detail, now=now)
         case.organisation_id, case.tier, case.assignee_id = organisation.id, organisation.tier or case.tier, None
         case.deadline_at, case.overdue_flagged_at = deadline_for(case.urgency, now, deadline_hours), None
     elif destination in TRANSFER_DESTINATIONS:
-        _move(session, case, who, "transferred", "transfer", note=f"转{TRANSFER_DESTINATIONS[destination]}：{reason}",
-              detail={"to": destination}, now=now)
+        event = _move(session, case, who, "transferred", "transfer",
+                      note=f"转{TRANSFER_DESTINATIONS[destination]}：{reason}", detail={"to": destination}, now=now)
         case.transferred_to = destination
     else:
         raise InvalidInput("转办去向不正确：可转 " + "、".join(TRANSFER_DESTINATIONS) + "，或 org:单位代码。",
                            "invalid_destination")
     session.flush()
     session.expire(case, ["organisation", "assignee"])
-    return case
+    return _published(session, case, event)
 
 
 def escalate(session: Session, case: CaseRef, actor: ActorLike, reason: Optional[str] = None, *,
@@ -556,14 +562,14 @@ def escalate(session: Session, case: CaseRef, actor: ActorLike, reason: Optional
               "organisation": _org_code(organisation),
               "released": case.assignee.username if case.assignee else None}
     target = organisation.name if organisation is not None else TIER_NAMES[tier]
-    _move(session, case, who, "assigned", "escalate", note=f"升级至{target}：{reason}", detail=detail, now=now)
+    event = _move(session, case, who, "assigned", "escalate", note=f"升级至{target}：{reason}", detail=detail, now=now)
     case.tier, case.assignee_id = tier, None
     case.organisation_id = organisation.id if organisation is not None else None
     case.escalations = (case.escalations or 0) + 1
     case.deadline_at, case.overdue_flagged_at = deadline_for(case.urgency, now, deadline_hours), None
     session.flush()
     session.expire(case, ["organisation", "assignee"])
-    return case
+    return _published(session, case, event)
 
 
 def flag_overdue(session: Session, case: CaseRef, actor: ActorLike, note: str,
@@ -573,9 +579,8 @@ def flag_overdue(session: Session, case: CaseRef, actor: ActorLike, note: str,
     case = lock_case(session, case)
     now = now or utcnow()
     case.overdue_flagged_at = now
-    _event(session, case, who, "overdue", note=note, detail={"deadline": case.deadline_at.isoformat()}, at=now)
-    session.flush()
-    return case
+    event = _event(session, case, who, "overdue", note=note, detail={"deadline": case.deadline_at.isoformat()}, at=now)
+    return _published(session, case, event)
 
 
 def resolve(session: Session, case: CaseRef, actor: ActorLike, *, outcome: str, difficulty: str,
@@ -601,15 +606,14 @@ def resolve(session: Session, case: CaseRef, actor: ActorLike, *, outcome: str, 
     _check_may_change(session, case, who)
     now = now or utcnow()
     summary = OUTCOMES[outcome] + (f"，引导{NEXT_PATHS[next_path]}" if next_path else "")
-    _move(session, case, who, "feedback", "resolve", note="；".join(x for x in (summary, note) if x),
-          detail={"outcome": outcome, "difficulty": difficulty, "next_path": next_path}, now=now)
+    event = _move(session, case, who, "feedback", "resolve", note="；".join(x for x in (summary, note) if x),
+                  detail={"outcome": outcome, "difficulty": difficulty, "next_path": next_path}, now=now)
     case.outcome, case.difficulty, case.next_path, case.agreement, case.resolved_at = (
         outcome, difficulty, next_path, agreement, now)
     if agreement:
         session.add(CaseDocument(case_id=case.id, kind="agreement", title="人民调解协议书", body=agreement,
                                  created_by=who.label, created_at=now))
-    session.flush()
-    return case
+    return _published(session, case, event)
 
 
 def _code(value: Optional[str], names: Mapping[str, str], what: str, error_code: str) -> str:
@@ -627,10 +631,9 @@ def evaluate(session: Session, case: CaseRef, actor: ActorLike, rating: int, com
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
         raise InvalidInput("评价分数应为 1 到 5 的整数。", "invalid_rating")
     case = lock_case(session, case)
-    _move(session, case, who, "evaluated", "evaluate", note=comment, detail={"rating": rating})
+    event = _move(session, case, who, "evaluated", "evaluate", note=comment, detail={"rating": rating})
     case.rating, case.evaluation = rating, (comment or None)
-    session.flush()
-    return case
+    return _published(session, case, event)
 
 
 def close(session: Session, case: CaseRef, actor: ActorLike, note: Optional[str] = None) -> Case:
@@ -640,10 +643,9 @@ def close(session: Session, case: CaseRef, actor: ActorLike, note: Optional[str]
     if case.status in ("reported", "registered"):
         # Closing without handling (duplicate, no dispute) must say why.
         note = _require_reason(note, "未办理即结案")
-    _move(session, case, who, "closed", "close", note=note)
+    event = _move(session, case, who, "closed", "close", note=note)
     case.closed_at = utcnow()
-    session.flush()
-    return case
+    return _published(session, case, event)
 
 
 def reopen(session: Session, case: CaseRef, actor: ActorLike, reason: Optional[str] = None, *,
@@ -653,12 +655,12 @@ def reopen(session: Session, case: CaseRef, actor: ActorLike, reason: Optional[s
     reason = _require_reason(reason, "重新办理")
     case = lock_case(session, case)
     now = now or utcnow()
-    _move(session, case, who, "reopened", "reopen", note=reason, now=now)
+    event = _move(session, case, who, "reopened", "reopen", note=reason, now=now)
     case.assignee_id, case.closed_at = None, None
     case.deadline_at, case.overdue_flagged_at = deadline_for(case.urgency, now, deadline_hours), None
     session.flush()
     session.expire(case, ["assignee"])
-    return case
+    return _published(session, case, event)
 
 
 def set_warning_level(session: Session, case: CaseRef, actor: ActorLike, level: Optional[str],
@@ -683,21 +685,20 @@ def set_warning_level(session: Session, case: CaseRef, actor: ActorLike, level: 
         if not who.is_person:
             raise PermissionDenied("预警等级只能由工作人员本人降低或解除。", "person_required")
         authorize(who, "warning")
-    _change_level(session, case, who, level, reason)
-    session.flush()
-    return case
+    return _published(session, case, _change_level(session, case, who, level, reason))
 
 
-def _change_level(session: Session, case: Case, who: Actor, level: Optional[str], reason: str) -> None:
+def _change_level(session: Session, case: Case, who: Actor, level: Optional[str], reason: str) -> CaseEvent:
     old = case.warning_level
     if level is None:
         action = "warning_lift"
     else:
         action = "warning_raise" if WARNING_RANK[level] > WARNING_RANK[old] else "warning_lower"
-    _event(session, case, who, action, note=f"{WARNING_NAMES[old]} → {WARNING_NAMES[level]}：{reason}",
-           detail={"from": old, "to": level})
+    event = _event(session, case, who, action, note=f"{WARNING_NAMES[old]} → {WARNING_NAMES[level]}：{reason}",
+                   detail={"from": old, "to": level})
     _set_level(case, level)
     case.updated_at = utcnow()
+    return event
 
 
 def _raiser(session: Session, who: Actor):
@@ -725,12 +726,12 @@ def add_party(session: Session, case: CaseRef, actor: ActorLike, role: str, name
         raise InvalidInput("群众未同意留存个人信息，不能记录联系电话。", "no_consent")
     party = CaseParty(case_id=case.id, role=role, name=name[:255], phone=phone or None, note=note or None)
     session.add(party)
-    _event(session, case, who, "party_add", note=f"{PARTY_ROLES[role]}：{name}", detail={"role": role})
+    event = _event(session, case, who, "party_add", note=f"{PARTY_ROLES[role]}：{name}", detail={"role": role})
     if role == "respondent" and not case.respondent:
         case.respondent, case.respondent_key = name[:255], grouping.normalise_key(name)
         session.flush()
         grouping.link(session, case, who.label, _raiser(session, who))
-    session.flush()
+    _published(session, case, event)
     return party
 
 
@@ -745,8 +746,7 @@ def add_document(session: Session, case: CaseRef, actor: ActorLike, kind: str, t
     _check_may_change(session, case, who)
     document = CaseDocument(case_id=case.id, kind=kind, title=title[:255], body=body or "", created_by=who.label)
     session.add(document)
-    _event(session, case, who, "document_add", note=f"{DOCUMENT_KINDS[kind]}：{title}")
-    session.flush()
+    _published(session, case, _event(session, case, who, "document_add", note=f"{DOCUMENT_KINDS[kind]}：{title}"))
     return document
 
 

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from hotline.cases import privacy, service
 from hotline.cases.actors import ActorLike, as_actor
 from hotline.cases.errors import Conflict, InvalidInput, PermissionDenied
-from hotline.cases.lifecycle import QUEUE_STATUSES
-from hotline.cases.models import Case, CaseMessage, Handoff, User, utcnow
+from hotline.cases.lifecycle import OPEN_STATUSES, QUEUE_STATUSES
+from hotline.cases.models import Case, CaseMessage, Handoff, InboundMessage, User, utcnow
 from hotline.conversations import outbox
 
 OPEN = ("waiting", "active")
@@ -68,13 +68,19 @@ def latest_for_case(session: Session, case: Case) -> Optional[Handoff]:
     ).unique().scalar_one_or_none()
 
 
-def latest_case_of(session: Session, channel: str, sender_id: str,
-                   statuses: Optional[Iterable[str]] = None) -> Optional[Case]:
-    """The case of the conversation's most recent hand-off (optionally only of one in the given states)."""
+def latest_of(session: Session, channel: str, sender_id: str,
+              statuses: Optional[Iterable[str]] = None) -> Optional[Handoff]:
+    """The conversation's most recent hand-off (optionally only one in the given states)."""
     statement = select(Handoff).where(Handoff.channel == channel, Handoff.sender_id == sender_id)
     if statuses:
         statement = statement.where(Handoff.status.in_(tuple(statuses)))
-    found = session.execute(statement.order_by(Handoff.id.desc()).limit(1)).unique().scalar_one_or_none()
+    return session.execute(statement.order_by(Handoff.id.desc()).limit(1)).unique().scalar_one_or_none()
+
+
+def latest_case_of(session: Session, channel: str, sender_id: str,
+                   statuses: Optional[Iterable[str]] = None) -> Optional[Case]:
+    """The case of the conversation's most recent hand-off (optionally only of one in the given states)."""
+    found = latest_of(session, channel, sender_id, statuses)
     return found.case if found is not None else None
 
 
@@ -257,8 +263,12 @@ def time_out_waiting(session: Session, *, limit: dt.timedelta, now: Optional[dt.
     return numbers
 
 
-def after_resolve(session: Session, case: Case, actor: ActorLike, *, now: Optional[dt.datetime] = None) -> None:
-    """A resolved case: an open hand-off ends, and the citizen is asked for a rating on their channel."""
+def after_resolve(session: Session, case: Case, actor: ActorLike, *, now: Optional[dt.datetime] = None,
+                  case_event: Optional[int] = None) -> None:
+    """A resolved case: an open hand-off ends, and the citizen is asked for a rating on their channel.
+
+    Run by the resolution's own event (hotline.conversations.notices), whose id `case_event` the command keeps.
+    """
     if not case.sender_id or case.channel not in CHAT_CHANNELS:
         return
     now = now or utcnow()
@@ -267,7 +277,7 @@ def after_resolve(session: Session, case: Case, actor: ActorLike, *, now: Option
         service.record_event(session, case, actor, "handoff_end", note="案件办结，对话交还机器人", at=now)
     # The rating action resumes the conversation itself (a paused one, too) and asks for 1-5.
     outbox.to_rasa(session, channel=case.channel, recipient=case.sender_id,
-                   command={"execute": ACTION_ASK_RATING}, case=case, now=now)
+                   command={"execute": ACTION_ASK_RATING}, case=case, now=now, case_event=case_event)
 
 
 def request_callback(session: Session, case: Case, *, phone: Optional[str], now: Optional[dt.datetime] = None,
@@ -286,8 +296,87 @@ def request_callback(session: Session, case: Case, *, phone: Optional[str], now:
     return case
 
 
+# The flag a person sees on a case whose citizen a message did not reach (queue, case page, audit trail).
+UNDELIVERED = "消息未送达，请电话联系"
+
+
+def after_undelivered(session: Session, case: Case, *, now: Optional[dt.datetime] = None) -> bool:
+    """A message to the citizen finally failed (outside WeChat's 48-hour window, an SMS refused or undelivered):
+    a person must phone them. Returns whether this opened the case's call-back request.
+
+    The case gets a call-back request (`callback_requested_at`, shown in the
+    queue and on the case page with the consented phone) unless one is open
+    already: one request per case. Never a hand-off: a hand-off nobody
+    picks up times out and offers a call-back *by message*, which would fail
+    the same way and hand off again. So the failure of that very message, or
+    of any later one, adds nothing while the request is open.
+    """
+    now = now or utcnow()
+    case = service.lock_case(session, case)
+    if case.callback_requested_at is not None:
+        return False
+    case.callback_requested_at = now
+    phone = case.contact_phone if case.pii_consent else None
+    note = (f"{UNDELIVERED}（尾号{phone[-4:]}）" if phone
+            else f"{UNDELIVERED}；群众没有留电话，请查看对话记录，群众再来消息时优先答复")
+    service.record_event(session, case, "system:outbox", "callback_request", note=note,
+                         detail={"reason": "undelivered"}, at=now)
+    return True
+
+
+# Who opens or marks the case of a caller who asked for a call-back on the voice line.
+VOICE_ACTOR = "system:voice"
+CALLBACK_ONLY = "（来电人没有说话，按1要求回电）"
+
+
+def _open_case_of_caller(session: Session, caller: str) -> Optional[Case]:
+    """The caller's newest open case from the same number (a call or a text message)."""
+    return session.execute(
+        select(Case).where(Case.channel.in_(("voice", "sms")), Case.sender_id == caller,
+                           Case.status.in_(sorted(OPEN_STATUSES)))
+        .order_by(Case.id.desc()).limit(1)).unique().scalar_one_or_none()
+
+
+def callback_from_call(session: Session, *, caller: str, call_id: str, now: Optional[dt.datetime] = None,
+                       deadline_hours=None) -> Case:
+    """A caller said nothing twice and pressed 1 for a call-back: their open case, or a new one, as a call-back
+    request in the mediators' queue.
+
+    Pressing 1 after "如果需要我们给您回电，请按1" is the caller's consent to be
+    called back on the number they call from, so that number becomes the
+    case's consented contact (and only then: a caller who does not press 1
+    leaves nothing). What the caller said earlier in the call, if anything,
+    is the case's description.
+    """
+    from hotline.cases.workorders import normalise_phone
+    from hotline.triage import build_record
+
+    now = now or utcnow()
+    try:
+        phone = normalise_phone(caller)
+    except InvalidInput:
+        phone = caller[:32]  # a number our digit rules do not know (a long foreign one): kept as the caller gave it
+    case = _open_case_of_caller(session, caller)
+    if case is None:
+        said = [text for text in session.execute(
+            select(InboundMessage.text).where(InboundMessage.channel == "voice", InboundMessage.sender_id == caller,
+                                              InboundMessage.message_id.like(f"{call_id}:%"),
+                                              InboundMessage.text != "")
+            .order_by(InboundMessage.id)).scalars() if text]
+        text = "\n".join(said) or CALLBACK_ONLY
+        triage = build_record(text, {"name": "request_human", "confidence": 1.0}, None)
+        case, _ = service.open_case(
+            session, VOICE_ACTOR, text=text, triage=triage, intake_key=f"voice:{call_id}:callback", channel="voice",
+            sender_id=caller, contact_phone=phone, pii_consent=True, deadline_hours=deadline_hours, now=now,
+            transcript=[("citizen", t) for t in said] + [("system", "来电人按1要求回电")])
+    service.record_event(session, case, VOICE_ACTOR, "consent", note="来电人按1，同意按来电号码回电",
+                         detail={"consent": True, "at": now.replace(microsecond=0).isoformat()}, at=now)
+    return request_callback(session, case, phone=phone, now=now, actor=VOICE_ACTOR)
+
+
 __all__ = [
-    "ACTION_ASK_RATING", "ACTION_HANDED_BACK", "ACTION_OFFER_CALLBACK", "CHAT_CHANNELS", "REASONS", "accept",
-    "after_resolve", "citizen_said", "hand_back", "latest_for_case", "open_for", "open_for_case", "reply",
-    "request", "request_callback", "time_out_waiting", "waiting",
+    "ACTION_ASK_RATING", "ACTION_HANDED_BACK", "ACTION_OFFER_CALLBACK", "CHAT_CHANNELS", "REASONS", "UNDELIVERED",
+    "accept", "after_resolve", "after_undelivered", "callback_from_call", "citizen_said", "hand_back",
+    "latest_for_case", "open_for", "open_for_case", "reply", "request", "request_callback", "time_out_waiting",
+    "waiting",
 ]

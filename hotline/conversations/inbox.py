@@ -64,6 +64,8 @@ ORPHAN_AFTER = dt.timedelta(seconds=20)
 BUTTON_PAYLOADS = re.compile(r"^/(affirm|deny|stop|report_dispute|ask_legal|public_service|check_status"
                              r"|request_human|emergency|out_of_scope)$")
 CHANNELS_WITH_BUTTONS = frozenset({"webchat"})
+# A phone caller's request to be called back (integrations/twilio_voice.py): handled without the bot.
+CALLBACK_REQUEST = "callback_request"
 # Said to a voice message, picture or sticker (bot/domain/core.yml); inbox.NO_TEXT_REPLY reads it on first use.
 NO_TEXT = "utter_no_text"
 
@@ -216,6 +218,10 @@ def _done(session: Session, row: InboundMessage, replies: List[OutboxMessage]) -
 
 def _process_one(session: Session, bot: Bot, row: InboundMessage) -> Outcome:
     text = row.text
+    if (row.media or {}).get("type") == CALLBACK_REQUEST:
+        # A caller's call-back request whose adapter failed after storing it: a person calls back, nothing to say.
+        handoffs.callback_from_call(session, caller=row.sender_id, call_id=row.message_id.rsplit(":", 1)[0])
+        return _done(session, row, [])
     if not text:
         return _done(session, row, [_reply(session, row, wording.text(NO_TEXT))])
     danger = danger_by_rule(text)
@@ -329,6 +335,22 @@ def retry_due(sessions: sessionmaker, bot: Bot, *, now: Optional[dt.datetime] = 
             if outcome.state == "answered":
                 run.answered.append(last)
     return run
+
+
+def take(session: Session, message: InboundMessage, now: Optional[dt.datetime] = None) -> bool:
+    """Mark a stored message processed without the bot (its adapter handles it in this transaction).
+
+    False when it was processed already, or is being processed by the job (a
+    provider's retry, even a concurrent one: the conditional UPDATE lets one
+    through), so its handling happens once. Not committed here: the mark
+    commits with the handling; if that fails, the job handles it later.
+    """
+    result = session.execute(
+        update(InboundMessage).where(InboundMessage.id == message.id,
+                                     InboundMessage.status.in_(("received", "failed")))
+        .values(status="processed", processed_at=now or utcnow(), error=None)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
 
 
 def mark_sent(session: Session, replies: List[OutboxMessage]) -> None:

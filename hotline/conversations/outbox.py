@@ -1,7 +1,8 @@
 """The outbox: what we owe a citizen or the Rasa server, stored with the decision and delivered afterwards.
 
-A mediator's reply, the notice that nobody picked a hand-off up, the
-request for a rating, and the commands that pause or resume the bot are
+A mediator's reply, a case notice (hotline.conversations.notices), the
+notice that nobody picked a hand-off up, the request for a rating, and the
+commands that pause or resume the bot are
 rows here, written in the same transaction as the change that caused them,
 so a crash after the commit loses none of them. Delivery is separate:
 
@@ -22,8 +23,10 @@ a failure that proves nothing went out (no connection, a refusal) is
 retried with back-off; an outcome nobody knows (the provider's answer was
 lost, or the deliverer died while sending) ends the row as `failed` for a
 person to check, rather than risk a second copy. A final failure is
-written into the case's history, where the console shows it. The
-provider's status callback moves a sent row on to `delivered` or `failed`.
+written into the case's history and asks a person to phone the citizen
+(`handoff.after_undelivered`: one open call-back request per case, never a
+hand-off). The provider's status callback moves a sent row on to
+`delivered` or `failed`.
 """
 from __future__ import annotations
 
@@ -56,6 +59,8 @@ class RasaCommands(Protocol):
     def execute(self, sender_id: str, action: str) -> List[Dict[str, Any]]: ...
 
 
+# The payload key naming the case event (hotline.cases.events) a row tells the citizen of: one row per event.
+CASE_EVENT = "case_event"
 # Longest text one provider message may carry; a longer one becomes several rows, sent in order.
 MAX_TEXT_BY_CHANNEL = {"sms": 1600, "wechat": 600}
 # Channels that show buttons; elsewhere their titles are written after the text.
@@ -90,9 +95,11 @@ def split_text(text: str, limit: int) -> List[str]:
 
 def to_citizen(session: Session, *, channel: str, recipient: str, text: str, author: str = "bot",
                author_name: Optional[str] = None, case: Optional[Case] = None,
-               buttons: Optional[List[Dict[str, str]]] = None, now: Optional[dt.datetime] = None) -> OutboxMessage:
+               buttons: Optional[List[Dict[str, str]]] = None, now: Optional[dt.datetime] = None,
+               case_event: Optional[int] = None) -> OutboxMessage:
     """Queue a message for the citizen; on a channel with a length limit, a long one is queued in parts.
 
+    `case_event`: the id of the case event the message tells of (a notice; see `noticed`).
     Returns the first row (the others follow it by id).
     """
     now = now or utcnow()
@@ -101,14 +108,23 @@ def to_citizen(session: Session, *, channel: str, recipient: str, text: str, aut
     limit = MAX_TEXT_BY_CHANNEL.get(channel)
     rows = []
     for index, part in enumerate(split_text(text, limit) if limit and text else [text]):
+        payload: Dict[str, Any] = {"buttons": buttons} if buttons and index == 0 else {}
+        if case_event is not None:
+            payload[CASE_EVENT] = case_event
         row = OutboxMessage(target=CITIZEN, channel=channel, recipient=recipient, text=part, author=author,
                             author_name=author_name, case_id=case.id if case is not None else None,
-                            payload={"buttons": buttons} if buttons and index == 0 else None, status="pending",
+                            payload=payload or None, status="pending",
                             attempts=0, next_attempt_at=now, created_at=now)
         session.add(row)
         rows.append(row)
     session.flush()
     return rows[0]
+
+
+def noticed(session: Session, case_id: int, case_event: int) -> bool:
+    """Whether a row for this case event of this case is already queued (a notice is written once per event)."""
+    payloads = session.execute(select(OutboxMessage.payload).where(OutboxMessage.case_id == case_id)).scalars()
+    return any(isinstance(p, dict) and p.get(CASE_EVENT) == case_event for p in payloads)
 
 
 def mark_sent(session: Session, ids: List[int], now: Optional[dt.datetime] = None) -> None:
@@ -140,12 +156,17 @@ def record_provider_status(session: Session, provider_id: str, status: str, erro
 
 
 def to_rasa(session: Session, *, channel: str, recipient: str, command: Mapping[str, Any],
-            case: Optional[Case] = None, now: Optional[dt.datetime] = None) -> OutboxMessage:
-    """`command` is {"events": [...]} (appended to the tracker) or {"execute": "action_name"}."""
+            case: Optional[Case] = None, now: Optional[dt.datetime] = None,
+            case_event: Optional[int] = None) -> OutboxMessage:
+    """`command` is {"events": [...]} (appended to the tracker) or {"execute": "action_name"}.
+
+    `case_event`: the id of the case event the command answers (the rating asked after a resolution).
+    """
     if set(command) not in ({"events"}, {"execute"}):
         raise ValueError(f"unknown Rasa command {command!r}")
     now = now or utcnow()
-    row = OutboxMessage(target=RASA, channel=channel, recipient=recipient, payload=dict(command),
+    payload = dict(command) if case_event is None else {**command, CASE_EVENT: case_event}
+    row = OutboxMessage(target=RASA, channel=channel, recipient=recipient, payload=payload,
                         case_id=case.id if case is not None else None, status="pending", attempts=0,
                         next_attempt_at=now, created_at=now)
     session.add(row)
@@ -322,15 +343,37 @@ def _give_up(session: Session, row: OutboxMessage) -> None:
 
 
 def _note_failure(session: Session, row: OutboxMessage) -> None:
-    """A citizen message that will not arrive goes into the case's history, where a person sees it."""
-    if row.target != CITIZEN or row.case_id is None:
-        return
-    from hotline.cases.service import record_event
+    """A citizen message that will not arrive goes into the case's history and in front of a person.
 
-    case = session.get(Case, row.case_id)
+    The case is the row's, or else the conversation's open case. A person is
+    asked to phone the citizen (hand-off.after_undelivered: one open request
+    per case, never a new hand-off).
+    """
+    if row.target != CITIZEN:
+        return
+    from hotline.cases.names import CHANNEL_NAMES, name_of
+    from hotline.cases.service import record_event
+    from hotline.conversations import handoff
+
+    case = session.get(Case, row.case_id) if row.case_id is not None else _open_case_of(session, row)
+    if case is None:
+        logger.error("outbox %s to a %s conversation failed for good and belongs to no open case", row.id,
+                     row.channel)
+        return
+    channel = name_of(row.channel, CHANNEL_NAMES, "其他渠道")
     record_event(session, case, "system:outbox", "delivery_failed",
-                 note=f"发给群众的消息未能送达（{row.channel}）：{(row.text or '')[:60]}。原因：{(row.last_error or '')[:200]}",
+                 note=f"发给群众的消息未能送达（{channel}）：{(row.text or '')[:60]}。原因：{(row.last_error or '')[:200]}",
                  detail={"outbox_id": row.id})
+    handoff.after_undelivered(session, case)
+
+
+def _open_case_of(session: Session, row: OutboxMessage) -> Optional[Case]:
+    from hotline.cases.lifecycle import OPEN_STATUSES
+
+    return session.execute(
+        select(Case).where(Case.channel == row.channel, Case.sender_id == row.recipient,
+                           Case.status.in_(sorted(OPEN_STATUSES)))
+        .order_by(Case.id.desc()).limit(1)).unique().scalar_one_or_none()
 
 
 def failed_for_case(session: Session, case: Case) -> List[OutboxMessage]:
@@ -338,6 +381,20 @@ def failed_for_case(session: Session, case: Case) -> List[OutboxMessage]:
     return list(session.execute(select(OutboxMessage).where(
         OutboxMessage.case_id == case.id, OutboxMessage.target == CITIZEN, OutboxMessage.status == "failed")
         .order_by(OutboxMessage.id.desc())).scalars())
+
+
+def undelivered_cases(session: Session, case_ids: Iterable[int]) -> Dict[int, dt.datetime]:
+    """Of these cases, those with a citizen message that finally failed: case id -> when the newest was queued."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return {}
+    from sqlalchemy import func
+
+    rows = session.execute(
+        select(OutboxMessage.case_id, func.max(OutboxMessage.created_at))
+        .where(OutboxMessage.case_id.in_(ids), OutboxMessage.target == CITIZEN, OutboxMessage.status == "failed")
+        .group_by(OutboxMessage.case_id))
+    return {case_id: at for case_id, at in rows}
 
 
 def pending_count(session: Session, recipients: Optional[Iterable[str]] = None) -> int:

@@ -18,7 +18,7 @@ from typing import Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.cases.lifecycle import STATUS_NAMES, TIER_NAMES, TRANSFER_DESTINATIONS
+from hotline.cases.lifecycle import NEXT_PATHS, OUTCOMES, STATUS_NAMES, TIER_NAMES, TRANSFER_DESTINATIONS
 from hotline.cases.models import Case, InboundMessage, StatusLookup, utcnow
 from hotline.cases.service import is_overdue
 from hotline.timeutil import format_deadline
@@ -112,6 +112,14 @@ def latest_case_of(session: Session, channel: str, sender_id: str) -> Optional[C
         .order_by(Case.id.desc()).limit(1)).unique().scalar_one_or_none()
 
 
+def result_text(outcome: Optional[str], next_path: Optional[str]) -> str:
+    """A resolved case's outcome as the citizen reads it: 调解成功, or 调解不成，建议您向人民法院起诉."""
+    result = OUTCOMES.get(outcome, "已办结")
+    if next_path:
+        result += f"，建议您{NEXT_PATHS.get(next_path, '通过其他途径解决')}"
+    return result
+
+
 def describe(case: Case, now: Optional[dt.datetime] = None) -> str:
     """Where the case stands, in one paragraph a citizen can read."""
     now = now or utcnow()
@@ -136,12 +144,7 @@ def describe(case: Case, now: Optional[dt.datetime] = None) -> str:
     elif status in ("reported", "registered"):
         lines.append("正在等待分派承办单位。")
     if status in ("feedback", "evaluated", "closed") and case.outcome:
-        from hotline.cases.lifecycle import NEXT_PATHS, OUTCOMES
-
-        result = OUTCOMES.get(case.outcome, case.outcome)
-        if case.next_path:
-            result += f"，建议{NEXT_PATHS.get(case.next_path, case.next_path)}"
-        lines.append(f"办理结果：{result}。")
+        lines.append(f"办理结果：{result_text(case.outcome, case.next_path)}。")
     elif status not in ("transferred", "closed"):
         when = format_deadline(case.deadline_at)
         lines.append(f"办理期限：{when}" + ("（已超期，已督促加快办理）。" if is_overdue(case, now) else "。"))

@@ -36,6 +36,7 @@ from hotline.cases.lifecycle import (
 )
 from hotline.cases.models import Case, CaseGroup, CaseMessage, Organisation, utcnow
 from hotline.conversations import handoff as handoffs
+from hotline.conversations import outbox
 from hotline.triage import DISPUTE_TYPES, build_record
 from hotline.web import schemas
 from hotline.web.extensions import db, settings
@@ -106,6 +107,7 @@ def case_summary(case: Case, now: dt.datetime) -> Dict[str, Any]:
         "outcome": _named(case.outcome, OUTCOMES),
         "difficulty": _named(case.difficulty, DIFFICULTIES),
         "next_path": _named(case.next_path, NEXT_PATHS),
+        "callback_requested_at": iso(case.callback_requested_at),
         "created_at": iso(case.created_at),
         "updated_at": iso(case.updated_at),
     }
@@ -132,7 +134,8 @@ def case_detail(case: Case, now: dt.datetime) -> Dict[str, Any]:
         "citizen_rating": case.citizen_rating,
         "citizen_comment": case.citizen_comment,
         "rated_at": iso(case.rated_at),
-        "callback_requested_at": iso(case.callback_requested_at),
+        "undelivered": [{"at": iso(m.created_at), "channel": m.channel, "text": m.text or ""}
+                        for m in outbox.failed_for_case(db(), case)],
         "handoff": handoff_state(handoffs.latest_for_case(db(), case)),
         "resolved_at": iso(case.resolved_at),
         "closed_at": iso(case.closed_at),
@@ -216,7 +219,10 @@ def _write(operation: Callable[[], Any], answer: Optional[Callable[[Any], Respon
 
 
 def _write_reply(operation: Callable[[], Any], status: int = 200) -> Response:
-    return _write(operation, lambda case: _reply(case, status))[1]
+    """A case operation and the case as it now stands; what it queued for the citizen goes out after the commit."""
+    case, response = _write(operation, lambda case: _reply(case, status))
+    _deliver(case)
+    return response
 
 
 @bp.errorhandler(CaseError)
@@ -347,6 +353,7 @@ def claim_next():
         lambda case: None if case is None else _reply(case))
     if case is None:
         return json_error(404, "queue_empty", "待办队列中没有可认领的案件。")
+    _deliver(case)
     return response
 
 
@@ -398,6 +405,7 @@ def create_case():
         deadline_hours=settings().deadline_hours, respondent=body.respondent or None,
         people_count=body.people_count), lambda opened: _reply(opened[0], 201 if opened[1] else 200))
     response.headers["Location"] = url_for("api.get_case", number=case[0].number)
+    _deliver(case[0])
     return response
 
 
@@ -484,11 +492,10 @@ def escalate(number: str):
 
 
 def _deliver(case: Case) -> None:
-    """What the change put in the outbox for the citizen's conversation goes out now (the job retries)."""
-    if case.sender_id:
-        from hotline.web.delivery import deliver_now
+    """What the change put in the outbox for the citizen (a reply, a notice) goes out now (the job retries)."""
+    from hotline.web.delivery import deliver_case
 
-        deliver_now(case.sender_id)
+    deliver_case(case)
 
 
 @bp.post("/cases/<number>/resolve")
@@ -498,16 +505,10 @@ def _deliver(case: Case) -> None:
 def resolve(number: str):
     body = _body(schemas.Resolve)
 
-    def operation():
-        case = service.resolve(
-            db(), _case_or_404(number), g.actor, outcome=body.outcome, difficulty=body.difficulty,
-            agreement=body.agreement or None, next_path=body.next_path or None, note=body.note or None)
-        handoffs.after_resolve(db(), case, g.actor)
-        return case
-
-    case, response = _write(operation, _reply)
-    _deliver(case)
-    return response
+    # The resolution's event asks the citizen for a rating (hotline.conversations.notices).
+    return _write_reply(lambda: service.resolve(
+        db(), _case_or_404(number), g.actor, outcome=body.outcome, difficulty=body.difficulty,
+        agreement=body.agreement or None, next_path=body.next_path or None, note=body.note or None))
 
 
 @bp.get("/handoffs")

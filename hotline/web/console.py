@@ -31,6 +31,7 @@ from hotline.cases.lifecycle import (
 from hotline.cases.models import Case, Organisation, User, utcnow
 from hotline.cases.service import CaseNotFound, get_case, queue
 from hotline.conversations import handoff as handoffs
+from hotline.conversations import outbox
 from hotline.timeutil import to_local
 from hotline.triage import DISPUTE_TYPES
 from hotline.web.extensions import db, settings
@@ -96,6 +97,7 @@ def _helpers():
         "entity_value": names.entity_value,
         "actor_name": lambda label: names.actor_name(label, _people()),
         "may": lambda endpoint: allowed(endpoint, g.user.role if g.get("user") else None),
+        "UNDELIVERED": handoffs.UNDELIVERED,
     }
 
 
@@ -213,8 +215,10 @@ def _queue_lists(view: str, org_id):
     mine = service.list_cases(session_, service.CaseFilters(status="in_progress", assignee=g.user.username),
                               limit=100, now=now)
     waiting = [h for h in handoffs.waiting(session_, limit=50) if scope.can_see(session_, actor, h.case)]
+    # Cases whose citizen a message did not reach: a person phones them (flagged in both lists).
+    undelivered = outbox.undelivered_cases(session_, [c.id for c in cases] + [c.id for c in mine])
     return dict(cases=cases, total=total, mine=mine, now=now, count_cap=service.QUEUE_COUNT_CAP, waiting=waiting,
-                reasons=handoffs.REASONS)
+                reasons=handoffs.REASONS, undelivered=undelivered)
 
 
 @bp.get("/queue-fragment")
@@ -258,6 +262,7 @@ def _render_case(number: str, reveal: bool):
     handoff = handoffs.latest_for_case(db(), case)
     can_talk = bool(case.sender_id) and case.channel in handoffs.CHAT_CHANNELS
     return render_template("case.html", case=case, now=utcnow(), to_local=to_local, members=members,
+                           undelivered=outbox.failed_for_case(db(), case),
                            organisations=organisations, holder=case.assignee_id == g.user.id, handoff=handoff,
                            can_talk=can_talk, reasons=handoffs.REASONS, reveal=reveal,
                            may_reveal=privacy.may_see_pii(person(g.user)) and privacy.has_pii(case))
@@ -300,17 +305,16 @@ def case_file(number: str):
 def _act(number: str, operation: Callable[[Case], object], done: str):
     """Run one console action as one transaction; a refusal is shown to the mediator, nothing is kept.
 
-    What the action put in the outbox for the citizen goes out right after the commit.
+    What the action put in the outbox for the citizen (a reply, a notice) goes out right after the commit.
     """
     session_ = db()
     try:
         case = get_case(session_, number)
         operation(case)
         session_.commit()
-        if case.sender_id:
-            from hotline.web.delivery import deliver_now
+        from hotline.web.delivery import deliver_case
 
-            deliver_now(case.sender_id)
+        deliver_case(case)
     except CaseNotFound:
         session_.rollback()
         abort(404, description="没有这个案件编号。")
@@ -346,6 +350,10 @@ def claim_next():
     try:
         case = service.claim_next(session_, person(g.user))
         session_.commit()
+        if case is not None:
+            from hotline.web.delivery import deliver_case
+
+            deliver_case(case)
     except CaseError as error:
         session_.rollback()
         flash(error.message)
@@ -411,10 +419,10 @@ def resolve(number: str):
     form = request.form
 
     def operation(case: Case) -> None:
-        resolved = service.resolve(
+        # The resolution's event asks the citizen for a rating (hotline.conversations.notices).
+        service.resolve(
             db(), case, person(g.user), outcome=form.get("outcome", ""), difficulty=form.get("difficulty", ""),
             agreement=form.get("agreement"), next_path=form.get("next_path") or None, note=form.get("note") or None)
-        handoffs.after_resolve(db(), resolved, person(g.user))
 
     return _act(number, operation, "已办结，结果已记录；已请群众评价。")
 

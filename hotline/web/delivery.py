@@ -5,9 +5,9 @@ import logging
 
 from flask import current_app
 
-from hotline.conversations import outbox
+from hotline.conversations import notices, outbox
 from hotline.rasa_client import RasaClient
-from hotline.web.extensions import settings
+from hotline.web.extensions import db, settings
 
 logger = logging.getLogger(__name__)
 
@@ -27,3 +27,20 @@ def deliver_now(recipient: str) -> None:
                            recipient=recipient)
     except Exception:  # noqa: BLE001 - the rows stay in the outbox
         logger.exception("delivery to a conversation deferred to the job")
+
+
+def deliver_case(case) -> None:
+    """After a commit that changed `case`: what it queued for the citizen goes out now, on the case's own
+    conversation and on the number its notices go to (hotline.conversations.notices.address)."""
+    recipients = []
+    if case.sender_id:
+        recipients.append(case.sender_id)
+    try:
+        where = notices.address(db(), case)
+    except Exception:  # noqa: BLE001 - the job delivers what this misses
+        logger.exception("no notice address for case %s", case.number)
+        where = None
+    if where is not None and where[1] not in recipients:
+        recipients.append(where[1])
+    for recipient in recipients:
+        deliver_now(recipient)

@@ -19,7 +19,7 @@ from hotline.db import make_engine, make_sessionmaker
 def init_app(app: Flask, settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     app.config["HOTLINE_SETTINGS"] = settings
-    app.extensions["hotline.sessions"] = make_sessionmaker(engine)
+    app.extensions["hotline.sessions"] = make_sessionmaker(engine, settings)
     app.extensions["hotline.engine"] = engine
     app.teardown_appcontext(_close_session)
 

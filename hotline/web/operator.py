@@ -18,6 +18,7 @@ from hotline.triage import DISPUTE_TYPES
 from hotline.triage.taxonomy import LINES
 from hotline.web.extensions import db, settings
 from hotline.web.console import login_required
+from hotline.web.delivery import deliver_case
 from hotline.web.errors import json_error
 
 logger = logging.getLogger(__name__)
@@ -164,6 +165,7 @@ def open_case():
             if order is not None and order.received_by_id == g.user.id:
                 workorders.link_case(db(), order, case)
         db().commit()
+        deliver_case(case)
         return jsonify({"number": case.number, "status": STATUS_NAMES[case.status],
                         "organisation": case.organisation.name if case.organisation else None,
                         "url": url_for("console.case_page", number=case.number)}), 201

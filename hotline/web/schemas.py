@@ -283,6 +283,9 @@ class CaseSummary(Strict):
     outcome: Optional[CodeName] = Field(...)
     difficulty: Optional[CodeName] = Field(...)
     next_path: Optional[CodeName] = Field(...)
+    callback_requested_at: Optional[StrictStr] = Field(
+        ..., format="date-time",
+        description="UTC, ISO 8601 with Z: a person must phone the citizen (they asked, or a message did not reach them)")
     created_at: StrictStr = Field(..., **DATETIME)
     updated_at: StrictStr = Field(..., **DATETIME)
 
@@ -333,6 +336,12 @@ class DocumentOut(Strict):
     created_at: StrictStr = Field(..., **DATETIME)
 
 
+class Undelivered(Strict):
+    at: StrictStr = Field(..., **DATETIME)
+    channel: StrictStr
+    text: StrictStr
+
+
 class CaseDetail(CaseSummary):
     triage: Dict[str, Any] = Field(..., description="the triage record")
     risk_signals: List[StrictStr]
@@ -345,7 +354,7 @@ class CaseDetail(CaseSummary):
     citizen_rating: Optional[int] = Field(..., description="the citizen's own 1-5 rating, asked after resolution")
     citizen_comment: Optional[StrictStr] = Field(...)
     rated_at: Optional[StrictStr] = Field(..., **DATETIME)
-    callback_requested_at: Optional[StrictStr] = Field(..., **DATETIME)
+    undelivered: List[Undelivered] = Field(..., description="messages to the citizen that finally failed, newest first")
     handoff: Optional[Handoff] = Field(..., description="the latest hand-off to a person")
     resolved_at: Optional[StrictStr] = Field(..., **DATETIME)
     closed_at: Optional[StrictStr] = Field(..., **DATETIME)

@@ -1,2 +1,2 @@
-"""The case-service fixtures (people, a case factory) for the conversation services."""
-from tests.cases.conftest import make_case, people  # noqa: F401 - pytest finds fixtures by name here
+"""The case-service fixtures (people, organisations, a case factory) for the conversation services."""
+from tests.cases.conftest import make_case, orgs, people  # noqa: F401 - pytest finds fixtures by name here

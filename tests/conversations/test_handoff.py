@@ -88,10 +88,12 @@ def test_a_reply_takes_an_unpaused_conversation_over_and_goes_out_on_its_channel
         zhang = session.get(User, people["zhang"])
         message = handoff.reply(session, case, zhang, "您好，我是城关镇调解员张调解，您说的情况我看到了。")
         rows = outbox_rows(session, case)
-        assert [(r.target, r.payload) for r in rows][0] == ("rasa", {"events": [{"event": "pause"}]})
+        assert [r.payload for r in rows if r.target == "rasa"] == [{"events": [{"event": "pause"}]}]
         citizen = [r for r in rows if r.target == "citizen"]
+        # The claim on the way is told first (notices), then the mediator's own words.
         assert [(r.channel, r.recipient, r.author, r.author_name) for r in citizen] == [
-            ("webchat", "web-1", "mediator", "张调解")]
+            ("webchat", "web-1", "bot", None), ("webchat", "web-1", "mediator", "张调解")]
+        assert "接手办理" in citizen[0].text and case.number in citizen[0].text
         assert message.sender == "mediator" and message.author == "user:zhang"
         assert handoff.open_for_case(session, case).reason == "mediator"
         assert "handoff_accept" in events(session, case)
@@ -142,10 +144,12 @@ def test_resolving_ends_the_handoff_and_asks_for_a_rating(sessions, make_case, p
         case = chat_case(session, make_case)
         zhang = session.get(User, people["zhang"])
         handoff.reply(session, case, zhang, "我们约个时间当面调解")
+        # The resolution's own event ends the hand-off and asks for the rating (hotline.conversations.notices).
         case = service.resolve(session, case, zhang, outcome="success", difficulty="general", agreement="楼上保证晚十点后不再跺脚")
-        handoff.after_resolve(session, case, zhang)
         assert handoff.latest_for_case(session, case).status == "ended"
-        assert outbox_rows(session, case)[-1].payload == {"execute": "action_ask_rating"}
+        resolved = session.execute(select(CaseEvent.id).where(CaseEvent.case_id == case.id,
+                                                              CaseEvent.action == "resolve")).scalar_one()
+        assert outbox_rows(session, case)[-1].payload == {"execute": "action_ask_rating", "case_event": resolved}
 
 
 def test_cases_from_a_phone_call_cannot_be_answered_online(sessions, make_case, people):

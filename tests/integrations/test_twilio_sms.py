@@ -140,8 +140,53 @@ def test_a_refused_send_is_not_retried_and_shows_in_the_case(app, sessions, make
             events = [e for e in session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id)).scalars()
                       if e.action == "delivery_failed"]
         assert len(events) == 1 and "21211" in events[0].note
+        with sessions() as session:
+            # In front of a person: a call-back request (no phone was consented, so the note says so).
+            case = session.get(type(case), case.id)
+            assert case.callback_requested_at is not None
     finally:
         refusing.stop()
+
+
+def test_an_sms_citizen_is_told_by_sms_when_the_case_is_assigned_and_claimed(app, sessions, twilio, make_case):
+    import base64
+
+    from hotline.cases.accounts import create_user
+    from hotline.cases.organisations import load
+    from hotline.cases.tokens import create_token
+    from tests.cases.conftest import example_data
+
+    with sessions.begin() as session:
+        load(session, example_data())
+        create_user(session, "wang", "password-123", "operator")
+        create_user(session, "zhao", "password-123", "admin")
+        wang = {"Authorization": "Bearer " + create_token(session, "wang-token", username="wang")[1]}
+        zhao = {"Authorization": "Bearer " + create_token(session, "zhao-token", username="zhao")[1]}
+        number = make_case(session, "楼上漏水泡坏了我家吊顶", "neighbor", channel="sms", sender_id=CITIZEN).number
+    client = app.test_client()
+    assert twilio.requests == []  # the bot's turn told the number; nothing more on opening
+    assert client.post(f"/api/cases/{number}/assign", json={"organisation": "chengguan-centre"},
+                       headers=wang).status_code == 200
+    assert len(twilio.requests) == 1  # sent right after the commit, by the web service
+    sent = twilio.requests[0]
+    assert sent["path"] == f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"
+    assert sent["headers"]["Authorization"] == "Basic " + base64.b64encode(
+        f"{TWILIO_SID}:{TWILIO_TOKEN}".encode()).decode()
+    assert sent.form["To"] == CITIZEN and sent.form["From"] == TWILIO_NUMBER
+    assert sent.form["StatusCallback"] == f"{PUBLIC_BASE_URL}{STATUS_PATH}"
+    body = sent.form["Body"]
+    assert number in body and "城关镇矛盾纠纷调处中心" in body and "chengguan" not in body
+    assert client.post(f"/api/cases/{number}/claim", json={}, headers=zhao).status_code == 200
+    assert len(twilio.requests) == 2 and "调解员接手办理" in twilio.requests[1].form["Body"]
+    # The job that runs later sends nothing twice; Twilio's delivery report closes the row.
+    assert _deliver(app).sent == [] and len(twilio.requests) == 2
+    with sessions() as session:
+        rows = session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
+    assert [(r.status, r.author) for r in rows] == [("sent", "bot"), ("sent", "bot")]
+    form = {"MessageSid": rows[0].provider_id, "MessageStatus": "delivered", "AccountSid": TWILIO_SID, "To": CITIZEN}
+    assert client.post(STATUS_PATH, data=form, headers=signed(form, STATUS_PATH)).status_code == 204
+    with sessions() as session:
+        assert session.get(OutboxMessage, rows[0].id).status == "delivered"
 
 
 def test_a_provider_error_is_retried_and_an_unreachable_provider_too(app, sessions):

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from hotline.cases.models import Handoff, InboundMessage, utcnow
+from hotline.cases import service
+from hotline.cases.models import Case, Handoff, InboundMessage, OutboxMessage, utcnow
 from hotline.web import create_app
 from tests.integrations.conftest import channel_settings, rasa_down_url
 from tests.integrations.test_twilio_sms import signed
@@ -56,6 +57,48 @@ def test_pressing_1_stores_the_call_back_request(app):
     assert (row.channel, row.sender_id, row.media) == ("voice", CALLER, {"type": "callback_request"})
 
 
+def test_pressing_1_opens_a_call_back_case_in_the_mediators_queue_once(app):
+    for _ in range(2):  # Twilio's retry of the same request
+        assert twiml_of(app, "/integrations/twilio/voice/callback", call_form(Digits="1")) == golden("voice_callback")
+    with app.extensions["hotline.sessions"]() as session:
+        case = session.execute(select(Case)).unique().scalar_one()
+        assert (case.channel, case.sender_id, case.status) == ("voice", CALLER, "reported")
+        # Pressing 1 is the consent to be called back on the calling number, and only that number is kept.
+        assert (case.pii_consent, case.contact_phone) == (True, "13900005555")
+        assert case.callback_requested_at is not None and "按1要求回电" in case.description
+        assert [c.number for c in service.queue(session)] == [case.number]
+        trail = [(e.actor, e.action) for e in case.events]
+        assert trail == [("system:voice", "open"), ("system:voice", "consent"), ("system:voice", "callback_request")]
+        # The caller is told the number by SMS (Twilio is configured here): the registration notice.
+        [notice] = session.execute(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).scalars().all()
+        assert (notice.channel, notice.recipient) == ("sms", CALLER) and case.number in notice.text
+
+
+def test_what_the_caller_said_before_falling_silent_is_the_case_and_an_open_case_is_marked_instead(app, make_case):
+    sessions = app.extensions["hotline.sessions"]
+    with sessions.begin() as session:
+        session.add(InboundMessage(channel="voice", message_id=f"{CALL}:1", sender_id=CALLER, text="楼上一直漏水",
+                                   status="failed", received_at=utcnow()))
+    twiml_of(app, "/integrations/twilio/voice/callback", call_form(Digits="1"))
+    with sessions() as session:
+        first = session.execute(select(Case)).unique().scalar_one()
+        assert first.description == "楼上一直漏水"
+    # Another call from the same number: the open case is marked again, no second case.
+    twiml_of(app, "/integrations/twilio/voice/callback", call_form(Digits="1", CallSid="CA" + "d" * 32))
+    with sessions() as session:
+        assert [c.number for c in session.execute(select(Case)).unique().scalars()] == [first.number]
+        case = service.get_case(session, first.number)
+        assert [e.action for e in case.events].count("callback_request") == 2
+
+
+def test_a_caller_who_does_not_press_1_leaves_no_case(app):
+    twiml_of(app, "/integrations/twilio/voice/callback", call_form(Digits="2"))
+    twiml_of(app, "/integrations/twilio/voice/callback", call_form())
+    with app.extensions["hotline.sessions"]() as session:
+        assert session.execute(select(Case)).first() is None
+        assert session.execute(select(InboundMessage)).first() is None
+
+
 def test_danger_gets_the_110_guidance_at_once(app):
     twiml = twiml_of(app, "/integrations/twilio/voice/gather?turn=1",
                      call_form(SpeechResult="他拿着刀说要杀了我", Confidence="0.92"))
@@ -87,3 +130,21 @@ def test_the_same_turn_delivered_twice_is_one_message(app):
     twiml_of(app, "/integrations/twilio/voice/gather?turn=3", form)
     with app.extensions["hotline.sessions"]() as session:
         assert len(session.execute(select(InboundMessage)).scalars().all()) == 1
+
+
+def test_a_call_back_request_the_web_service_stored_but_did_not_handle_is_handled_by_the_job(app):
+    import datetime as dt
+
+    from hotline.conversations import inbox
+
+    sessions = app.extensions["hotline.sessions"]
+    with sessions.begin() as session:
+        session.add(InboundMessage(channel="voice", message_id=f"{CALL}:callback", sender_id=CALLER, text="",
+                                   media={"type": inbox.CALLBACK_REQUEST}, status="received",
+                                   received_at=utcnow() - dt.timedelta(minutes=1)))
+    assert len(inbox.retry_due(sessions, bot=None).answered) == 1  # no bot needed: nothing is said
+    assert inbox.retry_due(sessions, bot=None).answered == []
+    with sessions() as session:
+        case = session.execute(select(Case)).unique().scalar_one()
+        assert case.callback_requested_at is not None and case.contact_phone == "13900005555"
+        assert session.execute(select(InboundMessage)).scalar_one().status == "processed"

@@ -12,13 +12,15 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from hotline.cases.models import CaseEvent, InboundMessage, OutboxMessage
+from hotline.cases.accounts import create_user
+from hotline.cases.models import CaseEvent, Handoff, InboundMessage, OutboxMessage
 from hotline.config import Settings
 from hotline.conversations import inbox, outbox
 from hotline.web import create_app
 from integrations import wechat
 from integrations.wechat_crypto import Refused, SafeMode, parse_xml, sign
 from tests.integrations.conftest import ProviderServer, rasa_down_url
+from tests.web.conftest import login
 
 TOKEN = "hotline-wechat-token"
 APPID = "wx1234567890abcdef"
@@ -254,6 +256,17 @@ def test_out_of_the_48_hour_window_goes_to_a_person_and_is_not_retried(db_url, m
             notes = [e.note for e in session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id)).scalars()
                      if e.action == "delivery_failed"]
         assert len(notes) == 1 and "45015" in notes[0]
+        # "Hands the case to a person": a call-back request and the queue's flag, no hand-off.
+        client = app.test_client()
+        with sessions.begin() as session:
+            create_user(session, "zhang", "password-123", "mediator", "张调解")
+        login(client, "zhang")
+        page = client.get("/console").get_data(as_text=True)
+        assert case.number in page and "消息未送达，请电话联系" in page and "要求回电" in page
+        case_page = client.get(f"/console/cases/{case.number}").get_data(as_text=True)
+        assert "消息未送达，请电话联系" in case_page and "明天上午来人" in case_page
+        with sessions() as session:
+            assert session.execute(select(Handoff)).first() is None
     finally:
         api.stop()
 
