@@ -15,7 +15,7 @@ export DATABASE_URL ?= sqlite:///var/hotline.db
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help setup train db env vendor run test fuzz demo validate lock bench clean
+.PHONY: help setup train db env vendor run test fuzz schemathesis demo validate lock bench clean
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -41,10 +41,15 @@ run: setup train db env vendor ## start Rasa (5005), actions (5055), the web ser
 test: setup train vendor ## run the whole test suite (starts throwaway PostgreSQL and Redis when none run)
 	@scripts/ensure-chromium.sh
 	@scripts/ensure-services.sh
+	@scripts/ensure-schemathesis.sh
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 fuzz: setup ## 10,000 generated requests against every API route (hypothesis): no 5xx, nothing half-written
 	@FUZZ_SCALE=1 $(BIN)/python -m pytest -q tests/security/test_api_properties.py
+
+schemathesis: setup ## schemathesis against /api/openapi.json as every role, 4x the suite's time
+	@scripts/ensure-schemathesis.sh
+	@SCHEMATHESIS_SCALE=4 $(BIN)/python -m pytest -q tests/security/test_schemathesis.py
 
 demo: setup db ## a demo mediator account (random password) and sample cases
 	@$(BIN)/hotline demo

@@ -19,7 +19,7 @@ def create_app(settings: Optional[Settings] = None, test_config: Optional[Mappin
         SECRET_KEY=settings.secret_key or secrets.token_hex(32),
         JSON_AS_ASCII=False,
     )
-    app.json.ensure_ascii = False
+    app.json = security.JSONProvider(app)  # answers in readable Chinese; bodies must be Unicode
     security.configure(app, settings)
     if test_config:
         app.config.update(test_config)

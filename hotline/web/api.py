@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import uuid
 from typing import Any, Callable, Dict, List, Optional
 
@@ -246,21 +247,6 @@ def _unexpected(error: Exception):
     return json_error(500, "internal_error", "服务器内部错误，操作没有保存，请稍后重试。")
 
 
-@bp.app_errorhandler(404)
-def _not_found(error):
-    # Unknown URLs under /api answer in JSON too; others keep Flask's page.
-    if request.path.startswith("/api/"):
-        return json_error(404, "not_found", "没有这个接口。")
-    return error
-
-
-@bp.app_errorhandler(405)
-def _not_allowed(error):
-    if request.path.startswith("/api/"):
-        return json_error(405, "method_not_allowed", "这个接口不支持该请求方法。")
-    return error
-
-
 def _shown(summary: Dict[str, Any]) -> Dict[str, Any]:
     """A case summary as the caller may see it: numbers masked for roles that must not see them."""
     return summary if privacy.may_see_pii(g.actor) else privacy.redact_summary(summary)
@@ -297,24 +283,35 @@ def openapi():
     return jsonify(spec(request.host_url.rstrip("/")))
 
 
+def _arg(name: str) -> Optional[str]:
+    """A query parameter as the document has it: at most once (a repeated one is refused, not half-read)."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise BadRequest(f"参数 {name} 只能给一次。")
+    return values[0] if values else None
+
+
 def _int_arg(name: str, default: Optional[int], low: int, high: int) -> Optional[int]:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+    raw = _arg(name)
+    if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"参数 {name} 应为整数。") from None
+    if not re.fullmatch(r"-?[0-9]{1,30}", raw):  # decimal digits as JSON writes them; not "1_0", "+1" or "١"
+        raise BadRequest(f"参数 {name} 应为整数。")
+    value = int(raw)
     if not low <= value <= high:
         raise BadRequest(f"参数 {name} 应在 {low} 到 {high} 之间。")
     return value
 
 
 def _choice_arg(name: str, choices) -> Optional[str]:
-    value = request.args.get(name) or None
+    value = _arg(name)
     if value is not None and value not in choices:
         raise BadRequest(f"参数 {name} 应为 {', '.join(choices)} 之一。")
     return value
+
+
+def _text_arg(name: str) -> Optional[str]:
+    return _arg(name) or None
 
 
 def _organisation_id(code: Optional[str]) -> Optional[int]:
@@ -322,7 +319,8 @@ def _organisation_id(code: Optional[str]) -> Optional[int]:
         return None
     found = db().execute(select(Organisation.id).where(Organisation.code == code)).scalar_one_or_none()
     if found is None:
-        raise BadRequest(f"没有代码为 {code} 的单位。")
+        # Well-formed, but naming nothing: 422 like the service's unknown codes (400 is for what the document refuses).
+        raise InvalidInput(f"没有代码为 {code} 的单位，请使用 /api/organisations 中的代码。", "unknown_organisation")
     return found
 
 
@@ -331,7 +329,7 @@ def _organisation_id(code: Optional[str]) -> Optional[int]:
 @guarded
 def get_queue():
     limit = _int_arg("limit", 50, 1, service.MAX_PAGE)
-    org_id = _organisation_id(request.args.get("organisation"))
+    org_id = _organisation_id(_text_arg("organisation"))
     dispute_type = _choice_arg("dispute_type", DISPUTE_TYPES)
     session = db()
     where = scope.case_condition(session, g.actor)
@@ -361,18 +359,18 @@ def claim_next():
 @api_auth
 @guarded
 def list_cases():
-    overdue_raw = _choice_arg("overdue", ("true", "false", "1", "0"))
+    overdue_raw = _choice_arg("overdue", schemas.OVERDUE_VALUES)
     filters = service.CaseFilters(
         status=_choice_arg("status", STATUS_NAMES),
-        warning_level=_choice_arg("warning_level", ("orange", "red", "yellow", "none")),
+        warning_level=_choice_arg("warning_level", schemas.WARNING_FILTERS),
         dispute_type=_choice_arg("dispute_type", DISPUTE_TYPES),
-        assignee=request.args.get("assignee") or None,
+        assignee=_text_arg("assignee"),
         overdue=None if overdue_raw is None else overdue_raw in ("true", "1"),
-        organisation=request.args.get("organisation") or None,
-        group_id=_int_arg("group", None, 1, 2**31 - 1),
+        organisation=_text_arg("organisation"),
+        group_id=_int_arg("group", None, 1, schemas.MAX_ID),
     )
     limit = _int_arg("limit", 50, 1, service.MAX_PAGE)
-    cursor = _int_arg("cursor", None, 1, 2**31 - 1)
+    cursor = _int_arg("cursor", None, 1, schemas.MAX_ID)
     now = utcnow()
     cases = service.list_cases(db(), filters, limit=limit, before_id=cursor, now=now,
                                where=scope.case_condition(db(), g.actor))
@@ -385,7 +383,8 @@ def list_cases():
 @guarded
 def create_case():
     key = request.headers.get("Idempotency-Key")
-    if key is not None and not (0 < len(key) <= schemas.IDEMPOTENCY_KEY_MAX and key.isprintable()):
+    if key is not None and not (len(key) <= schemas.IDEMPOTENCY_KEY_MAX
+                                and re.fullmatch(schemas.IDEMPOTENCY_KEY_PATTERN, key)):
         raise BadRequest(f"Idempotency-Key 应为 1 到 {schemas.IDEMPOTENCY_KEY_MAX} 个可见字符。", "invalid_header")
     body = _body(schemas.NewCase)
     if body.triage is not None:
@@ -518,7 +517,7 @@ def list_handoffs():
     """Conversations waiting for a person, longest first."""
     now = utcnow()
     items = []
-    for handoff in handoffs.waiting(db(), limit=_int_arg("limit", 50, 1, 200)):
+    for handoff in handoffs.waiting(db(), limit=_int_arg("limit", 50, 1, service.MAX_PAGE)):
         items.append({"case": case_summary(handoff.case, now), "handoff": handoff_state(handoff),
                       "waited_seconds": int((now - handoff.requested_at).total_seconds())})
     return jsonify({"items": items})

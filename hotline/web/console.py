@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from typing import Callable
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
@@ -514,15 +514,16 @@ API_ERROR_MESSAGES = {404: "没有这个接口。", 405: "这个接口不支持�
 
 def register_error_pages(app) -> None:
     """Chinese error pages in the console's style; under /api/ the same errors answer in JSON."""
-    from werkzeug.exceptions import HTTPException
+    from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
     from hotline.web.errors import json_error
 
     def page(error):
         status = error.code if isinstance(error, HTTPException) and error.code else 500
         if request.path.startswith("/api/"):
-            return json_error(status, {404: "not_found", 405: "method_not_allowed"}.get(status, "error"),
-                              API_ERROR_MESSAGES.get(status, getattr(error, "description", "") or "请求无法处理。"))
+            answer = json_error(status, {404: "not_found", 405: "method_not_allowed"}.get(status, "error"),
+                                API_ERROR_MESSAGES.get(status, getattr(error, "description", "") or "请求无法处理。"))
+            return _allow(answer, error)
         if "user" not in g:
             user = current_staff()
             if user is not None:
@@ -531,7 +532,13 @@ def register_error_pages(app) -> None:
         described = getattr(error, "description", None)
         if status in (400, 403, 404) and described and not described.startswith(("The ", "You ")):
             message = described  # our own Chinese reason (abort(..., description="..."))
-        return render_template("error.html", title=title, message=message), status
+        return _allow(make_response(render_template("error.html", title=title, message=message), status), error)
+
+    def _allow(response, error):
+        """A 405 says which methods the URL takes (RFC 9110 requires the Allow header)."""
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        return response
 
     for status in ERROR_PAGES:
         app.register_error_handler(status, page)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from hotline.cases import service
 from hotline.cases.lifecycle import STATUS_NAMES
 from hotline.triage import DISPUTE_TYPES
 from hotline.web import schemas
@@ -22,11 +23,17 @@ def _json(schema: Schema, description: str) -> Schema:
 
 
 ERRORS = {
-    "400": _json(_ref("Error"), "请求参数不正确"),
+    "400": _json(_ref("Error"), "请求不符合本文档（参数或请求体的类型、取值、长度）"),
     "401": _json(_ref("Error"), "未登录或令牌无效"),
     "403": _json(_ref("Error"), "没有权限（或浏览器会话缺少 X-CSRF-Token）"),
     "404": _json(_ref("Error"), "案件不存在"),
+    "413": _json(_ref("Error"), "请求体超过 1 MB"),
+    "429": {**_json(_ref("Error"), "请求太频繁（每个调用方每分钟 300 次）"),
+            "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}},
 }
+UNKNOWN = {"422": _json(_ref("Error"), "格式正确，但指向不存在的单位（unknown_organisation）")}
+LIMIT = {"type": "integer", "minimum": 1, "maximum": service.MAX_PAGE, "default": 50}
+ROW_ID = {"type": "integer", "minimum": 1, "maximum": schemas.MAX_ID}
 NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}, "description": "案件编号"}
 
 
@@ -46,36 +53,37 @@ def _query(name: str, schema: Schema, description: str) -> Schema:
 
 PATHS: Dict[str, Schema] = {
     "/api/health": {"get": {"summary": "健康检查", "security": [],
-                            "responses": {"200": _json(_ref("Health"), "服务和数据库正常")}}},
+                            "responses": {"200": _json(_ref("Health"), "服务和数据库正常"), "429": ERRORS["429"]}}},
     "/api/openapi.json": {"get": {"summary": "本文档", "security": [],
                                   "responses": {"200": {"description": "OpenAPI 3.1 document",
-                                                        "content": {"application/json": {}}}}}},
+                                                        "content": {"application/json": {}}},
+                                                "429": ERRORS["429"]}}},
     "/api/meta": {"get": {"summary": "接口接受的代码及中文名称", "security": [],
-                          "responses": {"200": _json(_ref("Meta"), "代码表")}}},
+                          "responses": {"200": _json(_ref("Meta"), "代码表"), "429": ERRORS["429"]}}},
     "/api/queue": {"get": {
         "summary": "待办队列：未认领的案件，按预警等级、办理期限排序",
-        "parameters": [_query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "条数"),
+        "parameters": [_query("limit", LIMIT, "条数"),
                        _query("organisation", {"type": "string"}, "单位代码"),
                        _query("dispute_type", {"enum": list(DISPUTE_TYPES)}, "纠纷类型")],
-        "responses": {"200": _json(_ref("Queue"), "队列"), **ERRORS}}},
+        "responses": {"200": _json(_ref("Queue"), "队列"), **ERRORS, **UNKNOWN}}},
     "/api/queue/claim-next": {"post": {
         "summary": "认领队首案件（并发认领互不重复）",
         "requestBody": {"required": False, "content": {"application/json": {"schema": _ref("ClaimNext")}}},
-        "responses": {"200": _json(_ref("CaseDetail"), "认领到的案件"), **ERRORS,
+        "responses": {"200": _json(_ref("CaseDetail"), "认领到的案件"), **ERRORS, **UNKNOWN,
                       "404": _json(_ref("Error"), "队列为空（queue_empty）")}}},
     "/api/cases": {
         "get": {
             "summary": "案件列表（新的在前）",
             "parameters": [
                 _query("status", {"enum": list(STATUS_NAMES)}, "状态"),
-                _query("warning_level", {"enum": ["orange", "red", "yellow", "none"]}, "预警等级"),
+                _query("warning_level", {"enum": list(schemas.WARNING_FILTERS)}, "预警等级"),
                 _query("dispute_type", {"enum": list(DISPUTE_TYPES)}, "纠纷类型"),
                 _query("assignee", {"type": "string"}, "承办人用户名"),
-                _query("overdue", {"enum": ["true", "false"]}, "是否超期"),
+                _query("overdue", {"enum": list(schemas.OVERDUE_VALUES)}, "是否超期"),
                 _query("organisation", {"type": "string"}, "单位代码"),
-                _query("group", {"type": "integer"}, "群体性纠纷编号"),
-                _query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "条数"),
-                _query("cursor", {"type": "string"}, "上一页返回的 next_cursor"),
+                _query("group", ROW_ID, "群体性纠纷编号"),
+                _query("limit", LIMIT, "条数"),
+                _query("cursor", ROW_ID, "上一页返回的 next_cursor"),
             ],
             "responses": {"200": _json(_ref("CaseList"), "案件"), **ERRORS}},
         "post": {
@@ -84,8 +92,8 @@ PATHS: Dict[str, Schema] = {
                            "given dispute type. The same `Idempotency-Key` header (or `intake_key`) returns the "
                            "case it opened before, with status 200.",
             "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                            "schema": {"type": "string", "minLength": 1,
-                                       "maxLength": schemas.IDEMPOTENCY_KEY_MAX}}],
+                            "schema": {"type": "string", "minLength": 1, "maxLength": schemas.IDEMPOTENCY_KEY_MAX,
+                                       "pattern": schemas.IDEMPOTENCY_KEY_PATTERN}}],
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewCase")}}},
             "responses": {"201": _json(_ref("CaseDetail"), "新登记的案件"),
                           "200": _json(_ref("CaseDetail"), "同一幂等键已登记的案件"), **ERRORS,
@@ -99,7 +107,7 @@ PATHS: Dict[str, Schema] = {
         "responses": {"200": {"description": "printable case file",
                               "content": {"text/html": {"schema": {"type": "string"}}}}, **ERRORS}}},
     "/api/cases/{number}/claim": _action(
-        "认领", "Note", "The caller must be a person (session, or a token made with --user). Of simultaneous "
+        "认领", "Empty", "The caller must be a person (session, or a token made with --user). Of simultaneous "
                         "claims exactly one wins; the others get 409 already_claimed.",
         conflict="已被其他调解员认领（already_claimed）"),
     "/api/cases/{number}/release": _action("退回队列", "Note", "Only the holder (or an admin)."),
@@ -120,7 +128,7 @@ PATHS: Dict[str, Schema] = {
     "/api/cases/{number}/documents": _action("添加材料", "Document", optional_body=False, status="201"),
     "/api/handoffs": {"get": {
         "summary": "等待人工接入的对话（等待最久的在前）",
-        "parameters": [_query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "条数")],
+        "parameters": [_query("limit", LIMIT, "条数")],
         "responses": {"200": _json(_ref("Handoffs"), "等待中的转人工"), **ERRORS}}},
     "/api/conversations/{channel}/{provider_user_id}/messages": {"get": {
         "summary": "某渠道某群众的全部消息（收到的和发出的，按时间顺序，含渠道消息标识和送达状态）",
@@ -128,14 +136,16 @@ PATHS: Dict[str, Schema] = {
                        "over. provider_user_id: the web chat conversation, the WeChat OpenID or the phone in E.164.",
         "parameters": [{"name": "channel", "in": "path", "required": True,
                         "schema": {"enum": ["webchat", "wechat", "sms", "voice"]}},
-                       {"name": "provider_user_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                       {"name": "provider_user_id", "in": "path", "required": True,
+                        "schema": {"type": "string", "maxLength": 128}}],
         "responses": {"200": _json(_ref("ConversationMessages"), "消息"), **ERRORS}}},
     "/api/cases/{number}/messages": {"get": {
         "summary": "对话记录（after 之后的消息）",
-        "parameters": [NUMBER, _query("after", {"type": "integer", "minimum": 0, "default": 0}, "上次看到的消息 id")],
+        "parameters": [NUMBER, _query("after", {"type": "integer", "minimum": 0, "maximum": service.MAX_MESSAGE_ID, "default": 0},
+                                      "上次看到的消息 id")],
         "responses": {"200": _json(_ref("Messages"), "消息"), **ERRORS}}},
     "/api/cases/{number}/accept": _action(
-        "接入对话（人工接管，机器人暂停）", "Note", "A mediator who holds no case claims it first. The caller must be "
+        "接入对话（人工接管，机器人暂停）", "Empty", "A mediator who holds no case claims it first. The caller must be "
                                          "a person.", conflict="对话已由他人接待，或案件不是在线对话"),
     "/api/cases/{number}/reply": {"post": {
         "summary": "回复群众（在群众原来的渠道送达）", "parameters": [NUMBER],
@@ -150,7 +160,7 @@ PATHS: Dict[str, Schema] = {
         conflict="没有正在进行的人工对话（no_handoff）"),
     "/api/groups/{group_id}": {"get": {
         "summary": "群体性纠纷",
-        "parameters": [{"name": "group_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "parameters": [{"name": "group_id", "in": "path", "required": True, "schema": ROW_ID}],
         "responses": {"200": _json(_ref("Group"), "群体及其案件"), **ERRORS}}},
     "/api/organisations": {"get": {"summary": "单位", "responses": {"200": _json(_ref("Organisations"), "单位"),
                                                                     **ERRORS}}},

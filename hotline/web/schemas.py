@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Literal, Optional, Type, TypeVar
 
-from pydantic import BaseModel, Extra, Field, StrictBool, StrictStr, ValidationError, conint, validator
+from pydantic import BaseModel, ConstrainedFloat, ConstrainedInt, Extra, Field, StrictBool, StrictStr, ValidationError, validator
 
 from hotline.cases.lifecycle import (
     DIFFICULTIES,
@@ -30,6 +30,12 @@ MAX_NOTE = 2000
 MAX_PEOPLE = 100_000  # more people than any dispute a hotline registers; beyond it is a typo or a probe
 MAX_ID = 2**31 - 1  # the largest row id in either database
 IDEMPOTENCY_KEY_MAX = 128
+# Query parameters of GET /api/cases (api.py reads them, openapi.py documents them).
+OVERDUE_VALUES = ("true", "false", "1", "0")
+WARNING_FILTERS = (*WARNING_LEVELS, "none")
+# A header value is Latin-1; the key is visible characters (str.isprintable), and HTTP drops spaces at either end.
+_HIDDEN = "\\x00-\\x1f\\x7f-\\xa0\\xad"
+IDEMPOTENCY_KEY_PATTERN = f"^[^{_HIDDEN} ]([^{_HIDDEN}]*[^{_HIDDEN} ])?$"
 
 Model = TypeVar("Model", bound=BaseModel)
 Level = Optional[Literal[tuple(WARNING_LEVELS)]]  # type: ignore[valid-type]
@@ -41,11 +47,24 @@ def _codes(names: Dict[str, str]) -> List[str]:
     return [*names, *names.values()]
 
 
-def _nullable(schema: Dict[str, Any], model: Type[BaseModel]) -> None:
-    """pydantic 1 leaves null out of Optional fields; the API takes null wherever a field may be left out."""
+# What str.strip() removes (str.isspace), spelled out: JSON Schema's \s is not Python's (\x1c-\x1f, \x85, \ufeff).
+_SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+NOT_BLANK = f"[^{_SPACE}]"
+
+
+def _document(schema: Dict[str, Any], model: Type[BaseModel]) -> None:
+    """What the published schema must say beyond pydantic 1's own, so that it describes what parse() takes.
+
+    - pydantic 1 leaves null out of Optional fields; the API takes null wherever a field may be left out.
+    - Strings are stripped before their length is checked: a required text needs one character that is not a space.
+    """
     for name, field in model.__fields__.items():
         prop = schema["properties"].get(field.alias)
-        if prop is None or not field.allow_none:
+        if prop is None:
+            continue
+        if prop.get("minLength", 0) > 0 and model.__config__.anystr_strip_whitespace:
+            prop["pattern"] = NOT_BLANK
+        if not field.allow_none:
             continue
         if "type" in prop:
             prop["type"] = [prop["type"], "null"]
@@ -57,20 +76,76 @@ def _nullable(schema: Dict[str, Any], model: Type[BaseModel]) -> None:
             prop["anyOf"] = [{"$ref": prop.pop("$ref")}, {"type": "null"}]
 
 
-class Strict(BaseModel):
+class _WholeNumber(ConstrainedInt):
+    """A JSON integer as JSON Schema counts them: 3 and 3.0 (both are the integer 3), never 3.5, "3" or true."""
+
+    strict = True
+
+    @classmethod
+    def __get_validators__(cls):
+        yield cls._integral
+        yield from super().__get_validators__()
+
+    @classmethod
+    def _integral(cls, value: Any) -> Any:
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def whole(ge: int, le: int) -> Type[int]:
+    """An integer field from `ge` to `le`; the document says {"type": "integer", "minimum", "maximum"}."""
+    return type("WholeNumber", (_WholeNumber,), {"ge": ge, "le": le})
+
+
+class _JsonNumber(ConstrainedFloat):
+    """A JSON number: 1 and 0.5, never true, "0.5" or a number too large for a float."""
+
+    strict = True
+
+    @classmethod
+    def __get_validators__(cls):
+        yield cls._number
+        yield from super().__get_validators__()
+
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            try:
+                return float(value)
+            except OverflowError:
+                raise ValueError("数值太大") from None
+        return value
+
+
+def number(ge: float, le: float) -> Type[float]:
+    return type("JsonNumber", (_JsonNumber,), {"ge": ge, "le": le})
+
+
+class _Body(BaseModel):
+    """A part of a request body: text is stripped of surrounding spaces, its length counted as sent."""
+
+    class Config:
+        anystr_strip_whitespace = True
+        schema_extra = staticmethod(_document)
+
+    @validator("*", pre=True)
+    def _length_as_sent(cls, value, field):  # noqa: N805
+        # pydantic 1 strips before it counts: " " + 128 characters would pass a limit of 128 the document states.
+        limit = field.field_info.max_length
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            raise ValueError(f"太长（不超过 {limit}）")
+        return value
+
+
+class Strict(_Body):
     class Config:
         extra = Extra.forbid
-        anystr_strip_whitespace = True
-        schema_extra = staticmethod(_nullable)
 
 
-class Open(BaseModel):
+class Open(_Body):
     """Parts of a triage record: known fields are typed, others (added by later versions) are kept."""
 
     class Config:
         extra = Extra.allow
-        anystr_strip_whitespace = True
-        schema_extra = staticmethod(_nullable)
 
 
 # --- the triage record (TAXONOMY) ----------------------------------------------------
@@ -78,12 +153,12 @@ class Open(BaseModel):
 
 class TriageIntent(Open):
     name: StrictStr = Field(..., max_length=64)
-    confidence: Optional[float] = Field(None, ge=0, le=1)
+    confidence: Optional[number(0, 1)] = None  # type: ignore[valid-type]
 
 
 class TriageDispute(Open):
     code: Optional[Literal[tuple(DISPUTE_TYPES)]] = None  # type: ignore[valid-type]
-    confidence: Optional[float] = Field(None, ge=0, le=1)
+    confidence: Optional[number(0, 1)] = None  # type: ignore[valid-type]
 
 
 class TriageEntity(Open):
@@ -100,6 +175,11 @@ class TriageEntity(Open):
         return value
 
 
+class TriageSignal(Open):
+    code: StrictStr = Field(..., max_length=64, description="the risk signal's code (TAXONOMY)")
+    words: List[StrictStr] = Field(default_factory=list, max_items=50, description="the words that raised it")
+
+
 class TriageRoute(Open):
     to: Optional[StrictStr] = Field(None, max_length=80)
     reason: Optional[StrictStr] = Field(None, max_length=MAX_NOTE)
@@ -114,7 +194,7 @@ class TriageRecord(Open):
     dispute_type: Optional[TriageDispute] = None
     warning_level: Level = None
     risk_signals: List[StrictStr] = Field(default_factory=list, max_items=50)
-    signals: List[Dict[str, Any]] = Field(default_factory=list, max_items=50)
+    signals: List[TriageSignal] = Field(default_factory=list, max_items=50)
     entities: List[TriageEntity] = Field(default_factory=list, max_items=200)
     route: Optional[TriageRoute] = None
 
@@ -138,7 +218,7 @@ class NewCase(Strict):
                                                              "intent are ignored")
     location: Optional[StrictStr] = Field(None, max_length=255)
     respondent: Optional[StrictStr] = Field(None, max_length=255, description="被申请人 (links collective disputes)")
-    people_count: Optional[conint(strict=True, ge=1, le=MAX_PEOPLE)] = None  # type: ignore[valid-type]
+    people_count: Optional[whole(1, MAX_PEOPLE)] = None  # type: ignore[valid-type]
     contact_phone: Optional[StrictStr] = Field(None, max_length=32)
     pii_consent: StrictBool = False
     intake_key: Optional[StrictStr] = Field(None, max_length=IDEMPOTENCY_KEY_MAX,
@@ -151,7 +231,7 @@ class Note(Strict):
 
 
 class Reason(Strict):
-    reason: Optional[StrictStr] = Field(None, max_length=MAX_NOTE, description="理由（必填）")
+    reason: StrictStr = Field(..., min_length=1, max_length=MAX_NOTE, description="理由")
 
 
 class Assign(Strict):
@@ -163,7 +243,7 @@ class Assign(Strict):
 class Transfer(Strict):
     to: StrictStr = Field(..., min_length=1, max_length=80, description="one of " + ", ".join(TRANSFER_DESTINATIONS)
                                                                         + ", or org:<organisation code>")
-    reason: Optional[StrictStr] = Field(None, max_length=MAX_NOTE)
+    reason: StrictStr = Field(..., min_length=1, max_length=MAX_NOTE, description="理由")
 
 
 class Resolve(Strict):
@@ -177,13 +257,13 @@ class Resolve(Strict):
 
 
 class Evaluate(Strict):
-    rating: conint(strict=True, ge=1, le=5)  # type: ignore[valid-type]
+    rating: whole(1, 5)  # type: ignore[valid-type]
     comment: Optional[StrictStr] = Field(None, max_length=MAX_NOTE)
 
 
 class WarningLevel(Strict):
     level: Level = Field(..., description="orange > red > yellow; null lifts the level")
-    reason: Optional[StrictStr] = Field(None, max_length=MAX_NOTE)
+    reason: StrictStr = Field(..., min_length=1, max_length=MAX_NOTE, description="理由")
 
 
 class Party(Strict):

@@ -11,6 +11,7 @@ import logging
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from flask import Flask, render_template, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, login_user, logout_user
@@ -49,8 +50,34 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 
 
-# --- rate limits -------------------------------------------------------------------
+# --- request bodies -----------------------------------------------------------------
 
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing text that is not Unicode.
+
+    A lone surrogate escape ("\\ud800") parses into a Python string that no database and no answer can encode:
+    such a body is not JSON text a person wrote, and reads as invalid (400), not as a failure (500).
+    """
+
+    ensure_ascii = False
+
+    def loads(self, s, **kwargs):
+        value = super().loads(s, **kwargs)
+        pending = [value]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, str):
+                item.encode("utf-8")  # UnicodeEncodeError is a ValueError: get_json reads it as a malformed body
+            elif isinstance(item, dict):
+                pending.extend(item)
+                pending.extend(item.values())
+            elif isinstance(item, list):
+                pending.extend(item)
+        return value
+
+
+# --- rate limits -------------------------------------------------------------------
 
 
 def conversation_key() -> str:

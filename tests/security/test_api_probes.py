@@ -32,6 +32,11 @@ NEW_CASE_PROBES = [
     {"text": "楼上噪音", "pii_consent": "yes"},
     {"text": ["楼上噪音"]},
     {"text": "楼上噪音", "dispute_type": 7},
+    # Found by schemathesis (tests/security/test_schemathesis.py):
+    {"text": "楼上噪音", "triage": {**TRIAGE, "intent": {"name": "x", "confidence": True}}},  # was kept as 1.0
+    {"text": "楼上噪音", "triage": {**TRIAGE, "signals": [{"words": 5}]}},  # was kept; the case page then 500
+    {"text": "楼上噪音", "intake_key": " " + "k" * 128},  # stripped to 128 and kept, past the documented 128
+    {"text": "  "},  # blank once stripped (the document now says so with a pattern)
 ]
 
 
@@ -113,3 +118,46 @@ def test_the_chat_poll_takes_no_huge_or_malformed_after(client, after):
     client.get("/chat")  # the server issues the conversation
     response = client.get("/chat/api/messages", query_string={"after": after})
     assert response.status_code in (200, 400) and response.is_json
+
+
+# --- found by schemathesis (tests/security/test_schemathesis.py) ---------------------------
+
+
+def test_a_case_whose_triage_has_no_intent_is_shown_not_500(client, tokens):
+    """A system may send its own triage record with "intent": null; the case file and page answered 500."""
+    from tests.web.conftest import login
+
+    created = client.post("/api/cases", json={"text": "楼上噪音", "triage": {**TRIAGE, "intent": None}},
+                          headers=tokens["admin"])
+    assert created.status_code == 201, created.get_data(as_text=True)
+    number = created.get_json()["number"]
+    printed = client.get(f"/api/cases/{number}/file", headers=tokens["admin"])
+    assert printed.status_code == 200 and "<th>意图</th><td>—</td>" in printed.get_data(as_text=True)
+    login(client, "admin")
+    page = client.get(f"/console/cases/{number}")
+    assert page.status_code == 200 and "<dt>意图</dt><dd>—" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/api/cases", "/chat/api/messages"])
+def test_a_lone_surrogate_in_json_is_a_bad_request_not_500(client, tokens, sessions, path):
+    """"\\ud800" parses into a Python string no database or answer can encode: it was a 500 at the INSERT."""
+    client.get("/chat")
+    body = b'{"text": "\\u697c\\ud800\\u4e0a", "message_id": "m1"}'
+    response = client.post(path, data=body, content_type="application/json", headers=tokens["system"])
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in response.get_json()["error"]["message"])
+    with sessions() as session:
+        assert session.execute(select(func.count()).select_from(Case)).scalar() == 0
+
+
+@pytest.mark.parametrize("method,path,allowed", [
+    ("TRACE", "/api/health", {"GET", "HEAD", "OPTIONS"}),
+    ("GET", "/api/queue/claim-next", {"POST", "OPTIONS"}),
+    ("DELETE", "/api/cases", {"GET", "HEAD", "OPTIONS", "POST"}),
+    ("PUT", "/console/login", {"GET", "HEAD", "OPTIONS", "POST"}),
+])
+def test_a_405_says_which_methods_the_url_takes(client, method, path, allowed):
+    """RFC 9110: a 405 carries Allow. The Chinese error answers dropped it."""
+    response = client.open(path, method=method)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == allowed

@@ -1,12 +1,19 @@
 """Rate limits and the body cap: guessing passwords, flooding the chat, huge bodies (memory and Redis storage)."""
 from __future__ import annotations
 
+import http.client
+import os
 import re
+import signal
+import subprocess
+import time
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import func, select
 
 from hotline.cases.models import Case, InboundMessage
+from hotline.web.security import API_LIMIT
 from tests.security.conftest import build_app
 
 
@@ -106,3 +113,81 @@ def test_every_limited_endpoint_exists(app):
     from hotline.web.security import LIMITS
 
     assert set(LIMITS) <= set(app.view_functions)
+
+
+# --- behind a reverse proxy (TRUSTED_PROXY, read by `hotline serve`) ------------------
+
+
+@contextmanager
+def _served(tmp_path, trusted_proxy):
+    """`hotline serve` as deployed, on a free loopback port, with or without TRUSTED_PROXY."""
+    from tests.stack import BIN, free_port
+
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'hotline.db'}", "SECRET_KEY": "proxy-test",
+           "COOKIE_SECURE": "0", "RASA_URL": "http://127.0.0.1:9", "WEB_PORT": str(port)}
+    env.pop("REDIS_URL", None)  # this process's own counts
+    env.pop("TRUSTED_PROXY", None)
+    if trusted_proxy:
+        env["TRUSTED_PROXY"] = trusted_proxy
+    subprocess.run([str(BIN / "hotline"), "db", "upgrade"], env=env, check=True, capture_output=True)
+    log = open(tmp_path / "web.log", "wb")
+    process = subprocess.Popen([str(BIN / "hotline"), "serve", "--port", str(port)], env=env, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if _remaining("127.0.0.1", port) is not None:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise AssertionError((tmp_path / "web.log").read_text(errors="replace"))
+        yield port
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+        log.close()
+
+
+FRESH = int(API_LIMIT.split()[0]) - 1  # what the first request of an address leaves
+
+
+def _remaining(source: str, port: int, forwarded: str = "") -> int:
+    """What is left of the API's per-address limit for the address the service sees this request coming from.
+
+    `source` is the address this end of the connection has (any 127.x.y.z is this machine).
+    """
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
+    try:
+        connection.request("GET", "/api/health", headers={"X-Forwarded-For": forwarded} if forwarded else {})
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200
+        return int(response.headers["X-RateLimit-Remaining"])
+    finally:
+        connection.close()
+
+
+def test_behind_the_trusted_proxy_the_limits_count_the_forwarded_client(tmp_path):
+    with _served(tmp_path, trusted_proxy="127.0.0.1") as port:
+        first = _remaining("127.0.0.1", port, "198.51.100.7")
+        assert first == FRESH
+        assert _remaining("127.0.0.1", port, "198.51.100.7") == first - 1
+        # Another citizen behind the same proxy has a count of their own.
+        assert _remaining("127.0.0.1", port, "198.51.100.8") == first
+        # The proxy's hop only: whatever the client wrote before it (a proxy that appends) is not believed.
+        assert _remaining("127.0.0.1", port, "203.0.113.66, 198.51.100.7") == first - 2
+        # A client that reaches the service around the proxy cannot choose its address with the header.
+        around = _remaining("127.0.0.2", port, "198.51.100.9")
+        assert _remaining("127.0.0.2", port, "198.51.100.10") == around - 1
+        assert _remaining("127.0.0.1", port, "198.51.100.9") == first  # 198.51.100.9 itself was never counted
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_is_ignored(tmp_path):
+    with _served(tmp_path, trusted_proxy=None) as port:
+        first = _remaining("127.0.0.1", port, "198.51.100.7")
+        assert _remaining("127.0.0.1", port, "198.51.100.8") == first - 1
+        assert _remaining("127.0.0.1", port) == first - 2
+        assert _remaining("127.0.0.2", port, "198.51.100.7") == FRESH  # another address: its own count
