@@ -1,4 +1,4 @@
-"""The `hotline` command: serve, db, user, classify, evaluate, train, demo, token, orgs, jobs, purge, legal."""
+"""The `hotline` command: serve, db, user, classify, evaluate, train, demo, token, orgs, jobs, rollup, purge, legal."""
 from __future__ import annotations
 
 import csv
@@ -569,6 +569,41 @@ def jobs_run_handoffs(every: float, times: int) -> None:
             click.echo(f"转人工检查：超时 {len(timed_out)} 件；投递成功 {len(delivered.sent)} 条，待重试 "
                        f"{len(delivered.failed)} 条，放弃 {len(delivered.gave_up)} 条。", err=True)
         return not delivered.gave_up
+
+    _repeat(once, every, times)
+
+
+@main.group(help="看板日汇总表（按天、热线、承办单位统计的案件数，看板的长时段图表由它求和）。")
+def rollup() -> None:
+    pass
+
+
+@rollup.command("rebuild", help="按现有案件重新统计日汇总表（升级数据库或用 SQL 批量导入案件之后；统计期间案件变更稍候）。")
+def rollup_rebuild() -> None:
+    import time
+
+    from hotline.cases import rollup as daily
+
+    sessions = _sessions(Settings.from_env())
+    started = time.perf_counter()
+    with sessions.begin() as session:
+        rows = daily.rebuild(session)
+    click.echo(f"日汇总表已重新统计：{rows} 行，用时 {time.perf_counter() - started:.1f} 秒。", err=True)
+
+
+@rollup.command("compact", help="合并案件变更追加的汇总行（每天每项一行），看板查询保持快速；可在多个实例上同时运行。")
+@click.option("--every", type=float, default=0, help="每隔多少秒运行一次；默认只运行一次。")
+@click.option("--times", type=int, default=0, help="与 --every 一起使用：运行多少次后退出（0 表示一直运行）。")
+def rollup_compact(every: float, times: int) -> None:
+    from hotline.cases import rollup as daily
+
+    sessions = _sessions(Settings.from_env())
+
+    def once() -> bool:
+        rows = daily.compact_all(sessions)
+        if rows:
+            click.echo(f"日汇总表：合并了 {rows} 行案件变更。", err=True)
+        return True
 
     _repeat(once, every, times)
 

@@ -24,3 +24,13 @@ def format_local(moment: Optional[dt.datetime]) -> str:
 def format_deadline(moment: dt.datetime) -> str:
     local = to_local(moment)
     return f"{local.month}月{local.day}日{local:%H:%M}"
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The China Standard Time date of a naive-UTC (or aware) timestamp."""
+    return to_local(moment).date()
+
+
+def start_of_local_day(day: dt.date) -> dt.datetime:
+    """Local midnight of `day` as naive UTC (how timestamps are stored)."""
+    return dt.datetime.combine(day, dt.time(), CST).astimezone(dt.timezone.utc).replace(tzinfo=None)

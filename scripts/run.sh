@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the Rasa server, the action server, the web service and the deadline job; Ctrl-C stops them all.
+# Starts the Rasa server, the action server, the web service and the timed jobs (Procfile); Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -24,6 +24,7 @@ wait_ready() {
   deadline job:      every 5 minutes (overdue cases escalate one tier up)
   hand-off job:      every 10 s (nobody picked a waiting citizen up within HANDOFF_WAIT_SECONDS: tell them, offer a call-back;
                      answer messages kept while Rasa was down; send WeChat/SMS replies)
+  roll-up job:       every minute (merges the dashboard's daily counts that case changes appended)
   retention job:     daily (hotline purge: personal data past RETENTION_DAYS, 730 unless set in .env)
   channels:          WeChat, SMS and phone when their settings are in .env (.env.example, docs/CHANNELS.md)
   Ctrl-C stops them all.

@@ -15,9 +15,11 @@ from hotline.cases.models import (
     Organisation,
     User,
 )
+# The dashboard's daily roll-up counts every case change in its own transaction (a flush listener).
+from hotline.cases import rollup
 
 __all__ = [
     "ApiToken", "Area", "Base", "Case", "CaseDocument", "CaseEvent", "CaseGroup", "CaseMessage", "CaseParty",
-    "InboundMessage", "JobLock", "Organisation", "User",
+    "InboundMessage", "JobLock", "Organisation", "User", "rollup",
     "QUEUE_STATUSES", "STATUS_NAMES", "TRANSITIONS", "WARNING_NAMES", "TransitionError",
 ]

@@ -5,8 +5,10 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -167,8 +169,9 @@ class Case(Base):
         # The queue page: unclaimed cases by level, then deadline (a partial index, small and ordered).
         Index("ix_cases_queue_order", text("warning_rank DESC"), "deadline_at", "id",
               postgresql_where=text(QUEUE_SQL), sqlite_where=text(QUEUE_SQL)),
-        # The deadline job and the overdue filter look only at cases still being worked on.
-        Index("ix_cases_open_deadline", "deadline_at",
+        # The deadline job and the overdue filter look only at cases still being worked on; on PostgreSQL
+        # the dashboard's overdue count of a date range, line and area is an index-only scan of it.
+        Index("ix_cases_open_deadline", "deadline_at", postgresql_include=["created_at", "line", "organisation_id"],
               postgresql_where=text(OPEN_STATUS_SQL), sqlite_where=text(OPEN_STATUS_SQL)),
         Index("ix_cases_assignee", "assignee_id", "status"),
         Index("ix_cases_group_place", "dispute_type", "place_key", "created_at"),
@@ -180,6 +183,38 @@ class Case(Base):
         Index("ix_cases_created", "created_at", postgresql_include=list(DASHBOARD_COLUMNS)),
         # A seat looks up a caller's earlier cases by phone number.
         Index("ix_cases_contact_phone", "contact_phone"),
+    )
+
+
+class CaseDailyCount(Base):
+    """The dashboard's daily roll-up: cases that came in on a day, counted by one figure's value.
+
+    A row says: `n` cases that came in on local day `day` (China Standard Time) on `line` and sit with
+    organisation `organisation_id` have `value` for `dimension` (a Case column: status, dispute_type ...).
+    A `month` row counts the whole month that starts on `day`, so a year is read as twelve months and
+    the days at its ends. Kept in the transaction of every case change by hotline/cases/rollup.py, which
+    appends +1 / -1 rows (merged false) that a job later merges into one row per key; a figure is the
+    sum of its rows.
+    """
+
+    __tablename__ = "case_daily_counts"
+    id = Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    day = Column(Date, nullable=False)
+    month = Column(Boolean, nullable=False, default=False, server_default=text("false"))
+    line = Column(String(8))
+    organisation_id = Column(Integer)
+    dimension = Column(String(16), nullable=False)
+    value = Column(String(255))
+    n = Column(Integer, nullable=False)
+    merged = Column(Boolean, nullable=False, default=False, server_default=text("false"))
+
+    __table_args__ = (
+        # A figure over a date range is an index-only scan of its dimension's days on PostgreSQL.
+        Index("ix_case_daily_counts_figure", "dimension", "month", "day",
+              postgresql_include=["line", "organisation_id", "value", "n"]),
+        # The days with rows still to merge.
+        Index("ix_case_daily_counts_unmerged", "day", postgresql_where=text("NOT merged"),
+              sqlite_where=text("NOT merged")),
     )
 
 

@@ -12,7 +12,7 @@ organisation it sits in or of one above it, or by an admin.
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Set
+from typing import Dict, FrozenSet, Optional, Set
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -48,14 +48,25 @@ def is_scoped(actor: Actor) -> bool:
     return not actor.internal and actor.user is not None and actor.role in SCOPED_ROLES
 
 
-def case_condition(session: Session, actor: Actor):
-    """A WHERE clause limiting cases to what the actor may see, or None when they see all."""
+def visible_organisations(session: Session, actor: Actor) -> Optional[FrozenSet[int]]:
+    """The organisations whose cases the actor sees besides the unplaced ones, or None when they see all."""
     if not is_scoped(actor):
         return None
-    unplaced = Case.organisation_id.is_(None)
     if actor.user.organisation_id is None:
-        return unplaced
-    return or_(unplaced, Case.organisation_id.in_(sorted(subtree(session, actor.user.organisation_id))))
+        return frozenset()
+    return frozenset(subtree(session, actor.user.organisation_id))
+
+
+def organisation_condition(column, organisations: FrozenSet[int]):
+    """`column` (an organisation id) is unplaced or one of `organisations`."""
+    unplaced = column.is_(None)
+    return or_(unplaced, column.in_(sorted(organisations))) if organisations else unplaced
+
+
+def case_condition(session: Session, actor: Actor):
+    """A WHERE clause limiting cases to what the actor may see, or None when they see all."""
+    organisations = visible_organisations(session, actor)
+    return None if organisations is None else organisation_condition(Case.organisation_id, organisations)
 
 
 def can_see(session: Session, actor: Actor, case: Case) -> bool:

@@ -19,9 +19,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from hotline.cases import events
+from hotline.cases import events, rollup, scope
 from hotline.cases import groups as grouping
-from hotline.cases import scope
 from hotline.cases.actors import Actor, ActorLike, as_actor, authorize
 from hotline.cases.errors import AlreadyClaimed, CaseNotFound, Conflict, InvalidInput, PermissionDenied
 from hotline.cases.lifecycle import (
@@ -439,6 +438,9 @@ def claim(session: Session, number: str, user: Union[User, Actor]) -> Case:
 
 def _claim_row(session: Session, case: Case, who: Actor) -> Case:
     now = utcnow()
+    # The UPDATE below bypasses the ORM, so the dashboard's roll-up is told here: the row as it stands,
+    # locked until commit (a rival claim waits, then finds the case taken).
+    before = rollup.current(session, [case.id]).get(case.id)
     result = session.execute(
         update(Case)
         .where(Case.id == case.id, Case.assignee_id.is_(None), Case.status.in_(sorted(QUEUE_STATUSES)))
@@ -447,8 +449,8 @@ def _claim_row(session: Session, case: Case, who: Actor) -> Case:
     )
     if result.rowcount != 1:
         raise AlreadyClaimed(case.number)
-    # The status we read may be stale only if another claim won, and then we never get here.
-    event = _event(session, case, who, "claim", from_status=case.status, to_status="in_progress", at=now)
+    rollup.record(session, before, {**before, "status": "in_progress"})
+    event = _event(session, case, who, "claim", from_status=before["status"], to_status="in_progress", at=now)
     session.flush()
     session.refresh(case)
     return _published(session, case, event)

@@ -14,7 +14,7 @@ from hotline.cases.actors import person
 from hotline.cases.lifecycle import STATUS_NAMES, TIER_NAMES, WARNING_NAMES
 from hotline.cases.models import Area, utcnow
 from hotline.cases.names import LINE_NAMES, route_name
-from hotline.timeutil import CST, format_local
+from hotline.timeutil import format_local, local_date
 from hotline.triage import DISPUTE_TYPES
 from hotline.triage.taxonomy import LINES
 from hotline.web.extensions import db
@@ -47,13 +47,8 @@ def _date(name: str, default: dt.date) -> dt.date:
         raise FilterError(f"日期格式应为 年-月-日，例如 {default.isoformat()}。") from None
 
 
-def _utc(day: dt.date) -> dt.datetime:
-    """Local midnight of `day` as naive UTC (how cases are stored)."""
-    return dt.datetime.combine(day, dt.time(), CST).astimezone(dt.timezone.utc).replace(tzinfo=None)
-
-
 def parse_filter(default_days: int = DEFAULT_DAYS) -> Tuple[stats.StatsFilter, Dict[str, Any]]:
-    today = utcnow().replace(tzinfo=dt.timezone.utc).astimezone(CST).date()
+    today = local_date(utcnow())
     end = _date("to", today)
     start = _date("from", end - dt.timedelta(days=default_days - 1))
     if start > end:
@@ -70,8 +65,8 @@ def parse_filter(default_days: int = DEFAULT_DAYS) -> Tuple[stats.StatsFilter, D
         if area_id is None:
             raise FilterError("没有这个地区。")
     shown = {"from": start.isoformat(), "to": end.isoformat(), "line": line or "", "area": area_code or ""}
-    where = scope.case_condition(db(), person(g.user))
-    return stats.StatsFilter(_utc(start), _utc(end + dt.timedelta(days=1)), line, area_id, where), shown
+    organisations = scope.visible_organisations(db(), person(g.user))
+    return stats.StatsFilter.for_days(start, end, line=line, area_id=area_id, organisations=organisations), shown
 
 
 def figures(f: stats.StatsFilter) -> Dict[str, Any]:
@@ -81,7 +76,7 @@ def figures(f: stats.StatsFilter) -> Dict[str, Any]:
         rows = stats.QUERIES[key](session, f)
         out[key] = {"title": title, "items": [{"code": c, "name": name(c), "count": n} for c, n in rows]}
     per_day = dict(stats.trend(session, f))
-    days = [(f.start.date() + dt.timedelta(days=i)).isoformat() for i in range((f.end - f.start).days + 1)]
+    days = [day.isoformat() for day in f.local_dates()]
     # Every day of the range, with 0 where nothing came in, so the line does not skip quiet days.
     out["trend"] = {"title": "每日受理量", "items": [{"day": d, "count": per_day.get(d, 0)} for d in days]}
     rate = stats.success_rate(session, f)

@@ -7,6 +7,7 @@ import io
 
 from hotline.cases import service
 from hotline.cases.models import User
+from hotline.timeutil import local_date
 from tests.web.conftest import login
 
 
@@ -41,6 +42,9 @@ def test_figures_success_rate_and_overdue_for_the_chosen_range(client, tokens, s
     statuses = {i["name"]: i["count"] for i in data["status"]["items"]}
     assert statuses["事件反馈"] == 2 and statuses["信息上报"] == 3
     assert sum(i["count"] for i in data["trend"]["items"]) == 5
+    # The 30 local days ending today, as the date fields mean them (not UTC dates).
+    days = [i["day"] for i in data["trend"]["items"]]
+    assert len(days) == 30 and days[-1] == local_date(now).isoformat() == data["filter"]["to"]
     assert all(":" not in i["name"] for key in ("route", "tier", "line") for i in data[key]["items"])
     wide = client.get(f"/dashboard/data?from={(now - dt.timedelta(days=120)).date()}").get_json()
     assert wide["total"] == 6
