@@ -120,18 +120,47 @@ class RasaClient:
         _INSTANCES_SEEN[health] = response.headers.get(ACTIONS_INSTANCE_HEADER, "")
         return _INSTANCES_SEEN[health]
 
-    def turn_closed(self, sender_id: str) -> bool:
-        """Whether the conversation's last turn ended listening (`action_listen`), as every finished turn does.
+    def answered_turn(self, sender_id: str, message_id: str) -> Optional[List[Dict[str, Any]]]:
+        """What the bot said in the turn of provider message `message_id`, when Rasa's tracker holds that turn.
 
-        A turn whose actions all failed stops at Rasa's prediction limit without it."""
+        Rasa saves a turn before it answers the HTTP request: killed in between, it kept a turn whose answer
+        never arrived. None when the tracker holds no such turn (or only one rewound by `undo_turn`); else the
+        turn's replies in the REST channel's shape ([] for a turn that said nothing)."""
+        events = self._tracker(sender_id, include_events="APPLIED").get("events") or []
+        for index in range(len(events) - 1, -1, -1):
+            event = events[index]
+            if event.get("event") == "user" and (event.get("metadata") or {}).get("message_id") == message_id:
+                break
+        else:
+            return None
+        replies = []
+        for event in events[index + 1:]:
+            if event.get("event") == "user":
+                break
+            if event.get("event") == "bot":
+                data = event.get("data") or {}
+                reply: Dict[str, Any] = {"recipient_id": sender_id, "text": event.get("text")}
+                if data.get("buttons"):
+                    reply["buttons"] = data["buttons"]
+                replies.append(reply)
+        return replies
+
+    def _tracker(self, sender_id: str, **params: str) -> Dict[str, Any]:
         try:
             response = requests.get(f"{self.base_url}/conversations/{quote(sender_id, safe='')}/tracker",
-                                    headers={**self.headers(), CONVERSATION_HEADER: sender_id}, timeout=self.timeout)
+                                    params=params, headers={**self.headers(), CONVERSATION_HEADER: sender_id},
+                                    timeout=self.timeout)
         except requests.RequestException as error:
             raise RasaUnavailable(str(error)) from error
         if response.status_code != 200:
             raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}", response.status_code)
-        body = response.json()
+        return response.json()
+
+    def turn_closed(self, sender_id: str) -> bool:
+        """Whether the conversation's last turn ended listening (`action_listen`), as every finished turn does.
+
+        A turn whose actions all failed stops at Rasa's prediction limit without it."""
+        body = self._tracker(sender_id)
         if body.get("paused"):
             return True  # a paused conversation records the message and answers nothing, by design
         events = body.get("events") or []

@@ -85,6 +85,8 @@ class Bot(Protocol):
 
     def undo_turn(self, sender_id: str, message_id: str) -> None: ...
 
+    def answered_turn(self, sender_id: str, message_id: str) -> Optional[List[Dict[str, Any]]]: ...
+
 
 class SenderMismatch(ValueError):
     """A provider id already used by another conversation (a client reusing ids): refused, nothing changed."""
@@ -171,10 +173,11 @@ def process(session: Session, bot: Bot, message: InboundMessage, *, now: Optiona
     now = now or utcnow()
     outcome = Outcome("busy")
     for row in unprocessed(session, message.channel, message.sender_id, up_to=message.id):
+        retry = row.claimed_at is not None  # a worker took it up before: Rasa may hold its turn already
         if not _claim(session, row, now):
             outcome = Outcome("busy")
             continue
-        outcome = _process_one(session, bot, row)
+        outcome = _process_one(session, bot, row, retry=retry)
         if outcome.state == "queued":
             if row.id != message.id and _claim(session, message, now):
                 # It waits behind the older one, but danger in it is answered now.
@@ -216,7 +219,7 @@ def _done(session: Session, row: InboundMessage, replies: List[OutboxMessage]) -
     return Outcome("answered", replies)
 
 
-def _process_one(session: Session, bot: Bot, row: InboundMessage) -> Outcome:
+def _process_one(session: Session, bot: Bot, row: InboundMessage, *, retry: bool = False) -> Outcome:
     text = row.text
     if (row.media or {}).get("type") == CALLBACK_REQUEST:
         # A caller's call-back request whose adapter failed after storing it: a person calls back, nothing to say.
@@ -230,7 +233,9 @@ def _process_one(session: Session, bot: Bot, row: InboundMessage) -> Outcome:
         return _while_handed_off(session, bot, row, handoff, danger)
     instance = bot.actions_instance(last_seen=True)
     try:
-        raw = bot.send(row.sender_id, text, metadata=_metadata(row))
+        raw = _earlier_turn(bot, row) if retry else None
+        if raw is None:
+            raw = bot.send(row.sender_id, text, metadata=_metadata(row))
     except RasaUnavailable as failure:
         return _queued(session, row, failure, danger)
     if not any(item.get("text") or item.get("buttons") for item in raw) and not _turn_finished(
@@ -252,6 +257,20 @@ def _process_one(session: Session, bot: Bot, row: InboundMessage) -> Outcome:
         # Rasa answered without the guidance (the action server failed, or a model miss): the rule speaks.
         replies.append(_reply(session, row, wording.text(EMERGENCY)))
     return _done(session, row, replies)
+
+
+def _earlier_turn(bot: Bot, row: InboundMessage) -> Optional[List[Dict[str, Any]]]:
+    """On a retry: the replies of the turn Rasa kept for this message when it died before answering (sending the
+    message again would run the turn twice: two reports, two cases); None when there is no such turn to reuse.
+    A kept turn that said nothing is taken back, and the message sent again."""
+    replies = bot.answered_turn(row.sender_id, row.message_id)
+    if replies is not None and not any(item.get("text") or item.get("buttons") for item in replies):
+        bot.undo_turn(row.sender_id, row.message_id)
+        return None
+    if replies is not None:
+        logger.warning("message %s: Rasa kept its turn but the answer was lost; answered from the tracker",
+                       row.message_id)
+    return replies
 
 
 def _turn_finished(bot: Bot, sender_id: str, instance_before: Optional[str]) -> bool:

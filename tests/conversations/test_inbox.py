@@ -37,6 +37,13 @@ class RecordingBot:
             self.undone.append(sender_id)
             self.turns.pop()  # Rasa's rewind: the last user message leaves the tracker
 
+    def answered_turn(self, sender_id, message_id):
+        if self.down:
+            raise RasaUnavailable("connection refused")
+        with self.lock:
+            kept = [t for t in self.turns if t[0] == sender_id and (t[2] or {}).get("message_id") == message_id]
+        return None if not kept else [{"recipient_id": sender_id, "text": f"收到：{kept[-1][1]}"}]
+
     def send(self, sender_id, text, metadata=None):
         if self.down:
             raise RasaUnavailable("connection refused")
@@ -222,6 +229,28 @@ def test_a_silent_turn_across_a_restart_of_the_action_server_is_taken_back_and_a
     row = inbound(sessions, "webchat", "m-1")
     assert row.status == "processed" and [r["text"] for r in row.replies] == ["收到：老板拖欠工资"]
     assert [t[1] for t in bot.turns] == ["老板拖欠工资"]
+
+
+class DiesBeforeAnsweringBot(RecordingBot):
+    """Rasa saves the turn (the bot's reply included) and is killed before it answers the HTTP request."""
+
+    def send(self, sender_id, text, metadata=None):
+        super().send(sender_id, text, metadata)
+        if text == "邻居家装修太吵" and len(self.turns) == 1:
+            raise RasaUnavailable("connection reset by peer")
+        return [{"recipient_id": sender_id, "text": f"收到：{text}"}]
+
+
+def test_a_turn_rasa_kept_but_never_answered_is_answered_from_the_tracker_not_run_twice(sessions):
+    bot = DiesBeforeAnsweringBot()
+    _, state, replies = deliver(sessions, bot, "webchat", "m-1", "conv-1", "邻居家装修太吵")
+    assert (state, replies) == ("queued", [])
+    assert inbox.retry_due(sessions, bot).answered
+    row = inbound(sessions, "webchat", "m-1")
+    assert row.status == "processed" and [r["text"] for r in row.replies] == ["收到：邻居家装修太吵"]
+    assert [t[1] for t in bot.turns] == ["邻居家装修太吵"]  # one turn: one report, not two
+    # The next message is sent as usual.
+    assert deliver(sessions, bot, "webchat", "m-2", "conv-1", "什么时候来人")[1:] == ("answered", ["收到：什么时候来人"])
 
 
 def test_a_silent_turn_with_the_action_server_up_is_not_repeated(sessions):

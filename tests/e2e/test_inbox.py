@@ -56,3 +56,20 @@ def test_danger_is_answered_by_rule_while_the_action_server_is_down(stack):
     assert EMERGENCY_TEXT in [r["text"] for r in response.json()["replies"]]
     users = [e for e in citizen.tracker()["events"] if e["event"] in ("user", "rewind")]
     assert [e["event"] for e in users] == ["user", "rewind"]
+
+
+def test_the_real_tracker_gives_back_a_kept_turn_by_its_message_id_and_forgets_a_rewound_one(stack):
+    """What a retry reads when Rasa died after saving a turn but before answering it (inbox._earlier_turn)."""
+    from hotline.rasa_client import RasaClient
+
+    client = RasaClient(stack.rasa_url, stack.token)
+    sender, message_id = "tracker-" + uuid.uuid4().hex[:8], "m-" + uuid.uuid4().hex[:8]
+    assert client.answered_turn(sender, message_id) is None  # nothing kept yet
+    said = client.send(sender, "你好", metadata={"channel": "webchat", "message_id": message_id})
+    assert said and said[0]["text"]
+    kept = client.answered_turn(sender, message_id)
+    assert [r["text"] for r in kept] == [r["text"] for r in said]
+    assert [r.get("buttons") for r in kept] == [r.get("buttons") for r in said]
+    assert client.answered_turn(sender, "m-other") is None
+    client.undo_turn(sender, message_id)
+    assert client.answered_turn(sender, message_id) is None  # rewound: a retry sends it again
