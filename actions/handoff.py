@@ -20,7 +20,8 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.forms import StoppableFormValidation
 from hotline.cases.models import Case
-from hotline.cases.service import add_message, get_case, open_case
+from hotline.cases.queries import get_case
+from hotline.cases.service import add_message, open_case
 from hotline.conversations import handoff, intake, status, wording
 from hotline.triage.routing import route as route_for
 

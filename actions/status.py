@@ -119,7 +119,7 @@ class ActionTellStatus(Action):
             dispatcher.utter_message(response=OUTCOME_RESPONSES.get(outcome, OUTCOME_RESPONSES["forgot"]))
             return reset
         with common.sessions()() as session:
-            from hotline.cases.service import get_case
+            from hotline.cases.queries import get_case
 
             described = status.describe(get_case(session, number))
         common.say_with_text_of_people(dispatcher, "utter_status", status=described)

@@ -132,7 +132,7 @@ def fill(url: str, total: int, mediators: int) -> Dict[str, float]:
 
 
 def measure_queue(app, sessions, token: str, samples: int, budget_s: float) -> Dict[str, Dict[str, float]]:
-    from hotline.cases.service import queue, queue_size
+    from hotline.cases.queries import queue, queue_size
 
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}

@@ -1,7 +1,7 @@
 """The six-step closed loop as explicit states; the allowed transitions live here only."""
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Optional
+from typing import Dict, FrozenSet, List, Optional
 
 from hotline.triage.taxonomy import WARNING_LEVEL_NAMES, WARNING_LEVEL_RANK
 
@@ -121,3 +121,13 @@ class TransitionError(ValueError):
 def check_transition(from_status: str, to_status: str) -> None:
     if to_status not in TRANSITIONS.get(from_status, frozenset()):
         raise TransitionError(from_status, to_status)
+
+
+def allowed_next(status: str) -> List[str]:
+    """The statuses a case in `status` may move to next."""
+    return sorted(TRANSITIONS.get(status, ()))
+
+
+def subsidy_of(difficulty: Optional[str]) -> Optional[int]:
+    """The case subsidy in yuan for a resolved case's difficulty grade (none before it is graded)."""
+    return DIFFICULTY_SUBSIDY.get(difficulty) if difficulty else None

@@ -12,20 +12,18 @@ once see each other's result instead of overwriting it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Iterable, Mapping, Optional, Tuple, Union
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from hotline.cases import events, rollup, scope
+from hotline.cases import events, queries, rollup, scope
 from hotline.cases import groups as grouping
 from hotline.cases.actors import Actor, ActorLike, as_actor, authorize
 from hotline.cases.errors import AlreadyClaimed, CaseNotFound, Conflict, InvalidInput, PermissionDenied
 from hotline.cases.lifecycle import (
     DIFFICULTIES,
-    DIFFICULTY_SUBSIDY,
     DOCUMENT_KINDS,
     NEXT_PATHS,
     OPEN_STATUSES,
@@ -35,7 +33,6 @@ from hotline.cases.lifecycle import (
     STATUS_NAMES,
     TIER_NAMES,
     TRANSFER_DESTINATIONS,
-    TRANSITIONS,
     WARNING_NAMES,
     WARNING_RANK,
     TransitionError,
@@ -51,14 +48,11 @@ from hotline.triage.taxonomy import is_urgent
 
 __all__ = [
     "AlreadyClaimed", "CaseNotFound", "Conflict", "InvalidInput", "PermissionDenied", "TransitionError",
-    "DEFAULT_DEADLINE_HOURS", "open_case", "get_case", "queue", "claim", "claim_next", "transition",
+    "DEFAULT_DEADLINE_HOURS", "open_case", "claim", "claim_next", "transition",
     "add_message", "record_event", "register", "assign", "release", "transfer", "escalate", "resolve", "evaluate", "close",
-    "reopen", "set_warning_level", "add_party", "add_document", "list_cases", "is_overdue", "placement_of",
+    "reopen", "set_warning_level", "add_party", "add_document", "is_overdue", "placement_of",
 ]
 
-MAX_PAGE = 200
-# The queue page counts waiting cases up to this many; beyond it, it says "10000+".
-QUEUE_COUNT_CAP = 10_000
 
 CaseRef = Union[Case, str]
 
@@ -222,113 +216,6 @@ def open_case(
     return _published(session, case, opened), True
 
 
-# --- reading ----------------------------------------------------------------------
-
-
-def get_case(session: Session, number: str) -> Case:
-    found = session.execute(select(Case).where(Case.number == number)).unique().scalar_one_or_none()
-    if found is None:
-        raise CaseNotFound(number)
-    return found
-
-
-def _queue_filter(statement, organisation_id: Optional[int] = None, dispute_type: Optional[str] = None,
-                  overdue_at: Optional[dt.datetime] = None, where=None):
-    statement = statement.where(Case.status.in_(sorted(QUEUE_STATUSES)), Case.assignee_id.is_(None))
-    if where is not None:
-        statement = statement.where(where)
-    if overdue_at is not None:
-        statement = statement.where(Case.deadline_at < overdue_at)
-    if organisation_id is not None:
-        statement = statement.where(Case.organisation_id == organisation_id)
-    if dispute_type:
-        statement = statement.where(Case.dispute_type == dispute_type)
-    return statement
-
-
-def queue(session: Session, limit: int = 200, *, organisation_id: Optional[int] = None,
-          dispute_type: Optional[str] = None, overdue_at: Optional[dt.datetime] = None, where=None) -> List[Case]:
-    """Unclaimed cases, highest warning level first, then the nearest deadline (only overdue ones if asked).
-
-    `where` narrows further (scope.case_condition: what a mediator may see).
-    """
-    statement = (
-        _queue_filter(select(Case), organisation_id, dispute_type, overdue_at, where)
-        .order_by(Case.warning_rank.desc(), Case.deadline_at.asc(), Case.id.asc())
-        .limit(limit)
-    )
-    return list(session.execute(statement).unique().scalars())
-
-
-def queue_size(session: Session, *, organisation_id: Optional[int] = None, dispute_type: Optional[str] = None,
-               overdue_at: Optional[dt.datetime] = None, cap: int = QUEUE_COUNT_CAP, where=None) -> int:
-    """How many cases wait, counted up to cap + 1 (more than `cap` reads as "cap+"), so the page stays fast."""
-    waiting = _queue_filter(select(Case.id), organisation_id, dispute_type, overdue_at, where).limit(cap + 1).subquery()
-    return session.execute(select(func.count()).select_from(waiting)).scalar_one()
-
-
-@dataclass(frozen=True)
-class CaseFilters:
-    status: Optional[str] = None
-    warning_level: Optional[str] = None  # a level, or "none"
-    dispute_type: Optional[str] = None
-    assignee: Optional[str] = None  # a username
-    overdue: Optional[bool] = None
-    organisation: Optional[str] = None  # an organisation code
-    group_id: Optional[int] = None
-
-
-def list_cases(session: Session, filters: CaseFilters = CaseFilters(), *, limit: int = 50,
-               before_id: Optional[int] = None, now: Optional[dt.datetime] = None, where=None) -> List[Case]:
-    """Cases matching the filters, newest first; page on with `before_id` (the last id seen)."""
-    now = now or utcnow()
-    statement = select(Case) if where is None else select(Case).where(where)
-    if filters.status:
-        statement = statement.where(Case.status == filters.status)
-    if filters.warning_level == "none":
-        statement = statement.where(Case.warning_level.is_(None))
-    elif filters.warning_level:
-        statement = statement.where(Case.warning_level == filters.warning_level)
-    if filters.dispute_type:
-        statement = statement.where(Case.dispute_type == filters.dispute_type)
-    if filters.assignee:
-        user_id = session.execute(select(User.id).where(User.username == filters.assignee)).scalar_one_or_none()
-        statement = statement.where(Case.assignee_id == (user_id if user_id is not None else -1))
-    if filters.overdue is True:
-        statement = statement.where(Case.status.in_(sorted(OPEN_STATUSES)), Case.deadline_at < now)
-    elif filters.overdue is False:
-        statement = statement.where((Case.status.not_in(sorted(OPEN_STATUSES))) | (Case.deadline_at >= now))
-    if filters.organisation:
-        org_id = session.execute(select(Organisation.id).where(Organisation.code == filters.organisation)
-                                 ).scalar_one_or_none()
-        statement = statement.where(Case.organisation_id == (org_id if org_id is not None else -1))
-    if filters.group_id is not None:
-        statement = statement.where(Case.group_id == filters.group_id)
-    if before_id is not None:
-        statement = statement.where(Case.id < before_id)
-    statement = statement.order_by(Case.id.desc()).limit(max(1, min(limit, MAX_PAGE)))
-    return list(session.execute(statement).unique().scalars())
-
-
-def load_for_file(session: Session, number: str) -> Case:
-    """The case with everything its file (一案一卷) shows, loaded in a few queries."""
-    found = session.execute(
-        select(Case).where(Case.number == number).options(
-            selectinload(Case.events), selectinload(Case.messages), selectinload(Case.parties),
-            selectinload(Case.documents))
-    ).unique().scalar_one_or_none()
-    if found is None:
-        raise CaseNotFound(number)
-    return found
-
-
-def group_members(session: Session, case: Case) -> List[Case]:
-    if case.group_id is None:
-        return []
-    return list(session.execute(select(Case).where(Case.group_id == case.group_id).order_by(Case.id)
-                                ).unique().scalars())
-
-
 # --- changing ---------------------------------------------------------------------
 
 
@@ -431,7 +318,7 @@ def claim(session: Session, number: str, user: Union[User, Actor]) -> Case:
     """
     who = as_actor(user)
     authorize(who, "claim")
-    case = get_case(session, number)
+    case = queries.get_case(session, number)
     scope.check_visible(session, who, case)
     return _claim_row(session, case, who)
 
@@ -467,16 +354,14 @@ def claim_next(session: Session, user: Union[User, Actor], *, organisation_id: O
     """
     who = as_actor(user)
     authorize(who, "claim")
-    where = scope.case_condition(session, who)
-    order = (Case.warning_rank.desc(), Case.deadline_at.asc(), Case.id.asc())
+    waiting = queries.waiting(organisation_id=organisation_id, dispute_type=dispute_type,
+                              where=scope.case_condition(session, who))
     if session.get_bind().dialect.name == "postgresql":
-        statement = (_queue_filter(select(Case), organisation_id, dispute_type, where=where).order_by(*order).limit(1)
-                     .with_for_update(skip_locked=True, of=Case))
+        statement = waiting.limit(1).with_for_update(skip_locked=True, of=Case)
         case = session.execute(statement).unique().scalar_one_or_none()
         return None if case is None else _claim_row(session, case, who)
     for _ in range(attempts):
-        candidates = list(session.execute(
-            _queue_filter(select(Case), organisation_id, dispute_type, where=where).order_by(*order).limit(5)).unique().scalars())
+        candidates = list(session.execute(waiting.limit(5)).unique().scalars())
         if not candidates:
             return None
         for case in candidates:
@@ -761,36 +646,3 @@ def add_message(session: Session, case: Case, sender: str, text: str, author: Op
     return message
 
 
-# The largest message id a reader may name: beyond it nothing is newer (SQLite refuses integers past 2**63).
-MAX_MESSAGE_ID = 2**62
-
-
-def messages_after(session: Session, case: Case, after: int = 0, limit: int = 500) -> List[CaseMessage]:
-    """The case's transcript lines after message id `after`, oldest first (a page polling for what is new)."""
-    if after >= MAX_MESSAGE_ID:
-        return []
-    return list(session.execute(
-        select(CaseMessage).where(CaseMessage.case_id == case.id, CaseMessage.id > max(0, after))
-        .order_by(CaseMessage.id).limit(limit)).scalars())
-
-
-def allowed_next(case: Case) -> List[str]:
-    return sorted(TRANSITIONS.get(case.status, ()))
-
-
-def count_cases(session: Session) -> int:
-    return session.execute(select(func.count(Case.id))).scalar_one()
-
-
-def transcript_pairs(messages: Sequence[CaseMessage]) -> List[Tuple[str, str]]:
-    return [(m.sender, m.text) for m in messages]
-
-
-def subsidy_of(case: Case) -> Optional[int]:
-    return DIFFICULTY_SUBSIDY.get(case.difficulty) if case.difficulty else None
-
-
-def summary(case: Case) -> Dict[str, Any]:
-    """Plain facts of a case for logs and the CLI."""
-    return {"number": case.number, "status": case.status, "warning_level": case.warning_level,
-            "tier": case.tier, "organisation": _org_code(case.organisation)}

@@ -18,12 +18,11 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 from sqlalchemy import select, text
 from werkzeug.exceptions import HTTPException
 
-from hotline.cases import privacy, scope, service
+from hotline.cases import privacy, queries, scope, service
 from hotline.cases.errors import AlreadyClaimed, CaseError, CaseNotFound, Conflict, InvalidInput, PermissionDenied
 from hotline.cases.lifecycle import (
     ACTION_NAMES,
     DIFFICULTIES,
-    DIFFICULTY_SUBSIDY,
     DOCUMENT_KINDS,
     NEXT_PATHS,
     OUTCOMES,
@@ -34,6 +33,8 @@ from hotline.cases.lifecycle import (
     URGENCY_NAMES,
     WARNING_NAMES,
     TransitionError,
+    allowed_next,
+    subsidy_of,
 )
 from hotline.cases.models import Case, CaseGroup, CaseMessage, Organisation, utcnow
 from hotline.conversations import handoff as handoffs
@@ -116,7 +117,7 @@ def case_summary(case: Case, now: dt.datetime) -> Dict[str, Any]:
 
 def case_detail(case: Case, now: dt.datetime) -> Dict[str, Any]:
     body = case_summary(case, now)
-    members = service.group_members(db(), case)
+    members = queries.group_members(db(), case)
     if body["group"] is not None:
         body["group"]["members"] = [
             {"number": m.number, "status": m.status, "warning_level": m.warning_level,
@@ -129,7 +130,7 @@ def case_detail(case: Case, now: dt.datetime) -> Dict[str, Any]:
         "pii_consent": case.pii_consent,
         "contact_phone": case.contact_phone if case.pii_consent else None,
         "agreement": case.agreement,
-        "subsidy_yuan": DIFFICULTY_SUBSIDY.get(case.difficulty) if case.difficulty else None,
+        "subsidy_yuan": subsidy_of(case.difficulty),
         "rating": case.rating,
         "evaluation": case.evaluation,
         "citizen_rating": case.citizen_rating,
@@ -150,7 +151,7 @@ def case_detail(case: Case, now: dt.datetime) -> Dict[str, Any]:
                      "phone": p.phone if case.pii_consent else None} for p in case.parties],
         "documents": [{"kind": d.kind, "kind_name": DOCUMENT_KINDS[d.kind], "title": d.title, "body": d.body,
                        "created_by": d.created_by, "created_at": iso(d.created_at)} for d in case.documents],
-        "allowed_transitions": service.allowed_next(case),
+        "allowed_transitions": allowed_next(case.status),
     })
     return body
 
@@ -255,13 +256,13 @@ def _shown(summary: Dict[str, Any]) -> Dict[str, Any]:
 def _case_or_404(number: str) -> Case:
     if len(number) > 32:
         raise CaseNotFound(number[:32] + "…")
-    return service.get_case(db(), number)
+    return queries.get_case(db(), number)
 
 
 def _reply(case, status: int = 200):
     """The case as it now stands (`case` may be the Case or its number)."""
     db().expire_all()
-    fresh = service.load_for_file(db(), case if isinstance(case, str) else case.number)
+    fresh = queries.load_for_file(db(), case if isinstance(case, str) else case.number)
     response = jsonify(case_detail(fresh, utcnow()))
     response.status_code = status
     return response
@@ -328,15 +329,15 @@ def _organisation_id(code: Optional[str]) -> Optional[int]:
 @api_auth
 @guarded
 def get_queue():
-    limit = _int_arg("limit", 50, 1, service.MAX_PAGE)
+    limit = _int_arg("limit", 50, 1, queries.MAX_PAGE)
     org_id = _organisation_id(_text_arg("organisation"))
     dispute_type = _choice_arg("dispute_type", DISPUTE_TYPES)
     session = db()
     where = scope.case_condition(session, g.actor)
-    items = service.queue(session, limit, organisation_id=org_id, dispute_type=dispute_type, where=where)
-    total = service.queue_size(session, organisation_id=org_id, dispute_type=dispute_type, where=where)
+    items = queries.queue(session, limit, organisation_id=org_id, dispute_type=dispute_type, where=where)
+    total = queries.queue_size(session, organisation_id=org_id, dispute_type=dispute_type, where=where)
     now = utcnow()
-    return jsonify({"total": min(total, service.QUEUE_COUNT_CAP), "total_exact": total <= service.QUEUE_COUNT_CAP,
+    return jsonify({"total": min(total, queries.QUEUE_COUNT_CAP), "total_exact": total <= queries.QUEUE_COUNT_CAP,
                     "items": [_shown(case_summary(c, now)) for c in items]})
 
 
@@ -360,7 +361,7 @@ def claim_next():
 @guarded
 def list_cases():
     overdue_raw = _choice_arg("overdue", schemas.OVERDUE_VALUES)
-    filters = service.CaseFilters(
+    filters = queries.CaseFilters(
         status=_choice_arg("status", STATUS_NAMES),
         warning_level=_choice_arg("warning_level", schemas.WARNING_FILTERS),
         dispute_type=_choice_arg("dispute_type", DISPUTE_TYPES),
@@ -369,10 +370,10 @@ def list_cases():
         organisation=_text_arg("organisation"),
         group_id=_int_arg("group", None, 1, schemas.MAX_ID),
     )
-    limit = _int_arg("limit", 50, 1, service.MAX_PAGE)
+    limit = _int_arg("limit", 50, 1, queries.MAX_PAGE)
     cursor = _int_arg("cursor", None, 1, schemas.MAX_ID)
     now = utcnow()
-    cases = service.list_cases(db(), filters, limit=limit, before_id=cursor, now=now,
+    cases = queries.list_cases(db(), filters, limit=limit, before_id=cursor, now=now,
                                where=scope.case_condition(db(), g.actor))
     next_cursor = str(cases[-1].id) if len(cases) == limit else None
     return jsonify({"items": [_shown(case_summary(c, now)) for c in cases], "next_cursor": next_cursor})
@@ -413,7 +414,7 @@ def create_case():
 @guarded
 @case_in_scope
 def get_case(number: str):
-    case = service.load_for_file(db(), number)
+    case = queries.load_for_file(db(), number)
     body = case_detail(case, utcnow())
     if not privacy.may_see_pii(g.actor):
         body = privacy.redact_detail(body)
@@ -429,7 +430,7 @@ def get_case(number: str):
 def case_file(number: str):
     from hotline.web.console import render_case_file
 
-    service.get_case(db(), number)  # an unknown number answers in JSON like every other route
+    queries.get_case(db(), number)  # an unknown number answers in JSON like every other route
     return Response(render_case_file(number), mimetype="text/html")
 
 
@@ -517,7 +518,7 @@ def list_handoffs():
     """Conversations waiting for a person, longest first."""
     now = utcnow()
     items = []
-    for handoff in handoffs.waiting(db(), limit=_int_arg("limit", 50, 1, service.MAX_PAGE)):
+    for handoff in handoffs.waiting(db(), limit=_int_arg("limit", 50, 1, queries.MAX_PAGE)):
         items.append({"case": case_summary(handoff.case, now), "handoff": handoff_state(handoff),
                       "waited_seconds": int((now - handoff.requested_at).total_seconds())})
     return jsonify({"items": items})
@@ -530,8 +531,8 @@ def list_handoffs():
 def case_messages(number: str):
     """The case's transcript after message id `after` (the console polls it while talking to the citizen)."""
     case = _case_or_404(number)
-    after = _int_arg("after", 0, 0, service.MAX_MESSAGE_ID)
-    return jsonify({"messages": [message_json(m) for m in service.messages_after(db(), case, after)],
+    after = _int_arg("after", 0, 0, queries.MAX_MESSAGE_ID)
+    return jsonify({"messages": [message_json(m) for m in queries.messages_after(db(), case, after)],
                     "handoff": handoff_state(handoffs.latest_for_case(db(), case))})
 
 
@@ -657,7 +658,7 @@ def get_group(group_id: int):
     if group is None:
         return json_error(404, "group_not_found", "没有这个群体性纠纷。")
     now = utcnow()
-    members = service.list_cases(db(), service.CaseFilters(group_id=group_id), limit=service.MAX_PAGE, now=now)
+    members = queries.list_cases(db(), queries.CaseFilters(group_id=group_id), limit=queries.MAX_PAGE, now=now)
     return jsonify({"id": group.id, "dispute_type": _named(group.dispute_type, DISPUTE_TYPES),
                     "respondent": group.respondent, "place": group.place, "head_count": group.head_count,
                     "warning_level": group.warning_level, "created_at": iso(group.created_at),

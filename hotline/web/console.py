@@ -8,11 +8,11 @@ from flask import Blueprint, abort, flash, g, jsonify, make_response, redirect, 
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
-from hotline.cases import names, privacy, scope, service
+from hotline.cases import names, privacy, queries, scope, service
 from hotline.cases.accounts import ROLE_NAMES, ROLES, AccountError, authenticate, change_password, create_user, \
     list_users, update_user
 from hotline.cases.actors import person
-from hotline.cases.errors import CaseError
+from hotline.cases.errors import CaseError, CaseNotFound
 from hotline.cases.lifecycle import (
     ACTION_NAMES,
     DIFFICULTIES,
@@ -27,9 +27,10 @@ from hotline.cases.lifecycle import (
     URGENCY_NAMES,
     WARNING_NAMES,
     TransitionError,
+    subsidy_of,
 )
 from hotline.cases.models import Case, Organisation, User, utcnow
-from hotline.cases.service import CaseNotFound, get_case, queue
+from hotline.cases.queries import get_case, queue
 from hotline.conversations import handoff as handoffs
 from hotline.conversations import outbox
 from hotline.timeutil import to_local
@@ -211,13 +212,13 @@ def _queue_lists(view: str, org_id):
     now = utcnow()
     overdue_at = now if view == "overdue" else None
     cases = queue(session_, 200, organisation_id=org_id, overdue_at=overdue_at, where=where)
-    total = service.queue_size(session_, organisation_id=org_id, overdue_at=overdue_at, where=where)
-    mine = service.list_cases(session_, service.CaseFilters(status="in_progress", assignee=g.user.username),
+    total = queries.queue_size(session_, organisation_id=org_id, overdue_at=overdue_at, where=where)
+    mine = queries.list_cases(session_, queries.CaseFilters(status="in_progress", assignee=g.user.username),
                               limit=100, now=now)
     waiting = [h for h in handoffs.waiting(session_, limit=50) if scope.can_see(session_, actor, h.case)]
     # Cases whose citizen a message did not reach: a person phones them (flagged in both lists).
     undelivered = outbox.undelivered_cases(session_, [c.id for c in cases] + [c.id for c in mine])
-    return dict(cases=cases, total=total, mine=mine, now=now, count_cap=service.QUEUE_COUNT_CAP, waiting=waiting,
+    return dict(cases=cases, total=total, mine=mine, now=now, count_cap=queries.QUEUE_COUNT_CAP, waiting=waiting,
                 reasons=handoffs.REASONS, undelivered=undelivered)
 
 
@@ -254,10 +255,10 @@ def reveal(number: str):
 def _render_case(number: str, reveal: bool):
     g.reveal = reveal
     try:
-        case = service.load_for_file(db(), number)
+        case = queries.load_for_file(db(), number)
     except CaseNotFound:
         abort(404, description="没有这个案件编号。")
-    members = service.group_members(db(), case)
+    members = queries.group_members(db(), case)
     organisations = list(db().execute(select(Organisation).order_by(Organisation.id)).scalars())
     handoff = handoffs.latest_for_case(db(), case)
     can_talk = bool(case.sender_id) and case.channel in handoffs.CHAT_CHANNELS
@@ -282,7 +283,7 @@ def render_case_file(number: str) -> str:
     from hotline.web.permissions import acting
 
     try:
-        case = service.load_for_file(db(), number)
+        case = queries.load_for_file(db(), number)
     except CaseNotFound:
         abort(404, description="没有这个案件编号。")
     actor = acting()
@@ -290,8 +291,8 @@ def render_case_file(number: str) -> str:
         privacy.record_view(db(), case, actor, "打印案卷")
         db().commit()
         g.reveal = True
-    return render_template("case_file.html", case=case, now=utcnow(), members=service.group_members(db(), case),
-                           subsidy=DIFFICULTY_SUBSIDY.get(case.difficulty) if case.difficulty else None,
+    return render_template("case_file.html", case=case, now=utcnow(), members=queries.group_members(db(), case),
+                           subsidy=subsidy_of(case.difficulty),
                            printed_at=utcnow())
 
 
@@ -482,7 +483,7 @@ def conversation(number: str):
         after = int(request.args.get("after", "0"))
     except ValueError:
         after = 0  # the page's own poll always sends a number: anything else reads from the start
-    rows = service.messages_after(db(), case, after)
+    rows = queries.messages_after(db(), case, after)
     handoff = handoffs.latest_for_case(db(), case)
     return jsonify({
         "messages": [{"id": m.id, "sender": m.sender, "text": m.text} for m in rows],

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from hotline.cases import service
+from hotline.cases import queries
 from hotline.cases.lifecycle import STATUS_NAMES
 from hotline.triage import DISPUTE_TYPES
 from hotline.web import schemas
@@ -32,7 +32,7 @@ ERRORS = {
             "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}},
 }
 UNKNOWN = {"422": _json(_ref("Error"), "格式正确，但指向不存在的单位（unknown_organisation）")}
-LIMIT = {"type": "integer", "minimum": 1, "maximum": service.MAX_PAGE, "default": 50}
+LIMIT = {"type": "integer", "minimum": 1, "maximum": queries.MAX_PAGE, "default": 50}
 ROW_ID = {"type": "integer", "minimum": 1, "maximum": schemas.MAX_ID}
 NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}, "description": "案件编号"}
 
@@ -141,7 +141,7 @@ PATHS: Dict[str, Schema] = {
         "responses": {"200": _json(_ref("ConversationMessages"), "消息"), **ERRORS}}},
     "/api/cases/{number}/messages": {"get": {
         "summary": "对话记录（after 之后的消息）",
-        "parameters": [NUMBER, _query("after", {"type": "integer", "minimum": 0, "maximum": service.MAX_MESSAGE_ID, "default": 0},
+        "parameters": [NUMBER, _query("after", {"type": "integer", "minimum": 0, "maximum": queries.MAX_MESSAGE_ID, "default": 0},
                                       "上次看到的消息 id")],
         "responses": {"200": _json(_ref("Messages"), "消息"), **ERRORS}}},
     "/api/cases/{number}/accept": _action(

@@ -181,7 +181,7 @@ def case_in_scope(view: Callable) -> Callable:
     def wrapped(*args, **kwargs):
         from hotline.cases import scope
         from hotline.cases.errors import CaseNotFound
-        from hotline.cases.service import get_case
+        from hotline.cases.queries import get_case
 
         number = kwargs.get("number", "")
         try:

@@ -8,7 +8,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.consent import ActionAnswerYesNo, ActionChangeConsent, ActionSaveConsentPhone, ValidateConsentPhoneForm
-from hotline.cases import service
+from hotline.cases import queries
 from hotline.cases.service import open_case
 from hotline.conversations.wording import render
 from hotline.triage import build_record
@@ -46,7 +46,7 @@ def test_a_grant_with_the_number_keeps_it_on_the_case_and_says_so(database):
     assert SlotSet("case_number", number) in events
     assert number in texts[0] and "尾号5678" in texts[0] and "删除我的电话" in texts[0]
     with database() as session:
-        case = service.get_case(session, number)
+        case = queries.get_case(session, number)
         assert (case.pii_consent, case.contact_phone) == (True, "13912345678")
 
 
@@ -55,7 +55,7 @@ def test_a_grant_without_the_number_asks_for_it_and_records_it_when_it_comes(dat
     events, texts = run(ActionChangeConsent(), tracker("我现在愿意留电话了", "give_consent"))
     assert texts == [] and FollowupAction("consent_phone_form") in events
     with database() as session:
-        assert not service.get_case(session, number).pii_consent   # nothing kept before there is a number
+        assert not queries.get_case(session, number).pii_consent   # nothing kept before there is a number
     form = ValidateConsentPhoneForm()
     asked = CollectingDispatcher()
     assert form.validate_consent_phone("不知道", asked, tracker("不知道", "deny"), {}) == {"consent_phone": "declined"}
@@ -66,7 +66,7 @@ def test_a_grant_without_the_number_asks_for_it_and_records_it_when_it_comes(dat
     events, texts = run(ActionSaveConsentPhone(), tracker("15000001111", "rate", {"consent_phone": "15000001111"}))
     assert "尾号1111" in texts[0] and SlotSet("consent_phone", None) in events
     with database() as session:
-        assert service.get_case(session, number).contact_phone == "15000001111"
+        assert queries.get_case(session, number).contact_phone == "15000001111"
 
 
 def test_a_declined_number_keeps_nothing(database):
@@ -74,7 +74,7 @@ def test_a_declined_number_keeps_nothing(database):
     _, texts = run(ActionSaveConsentPhone(), tracker("不留了", "deny", {"consent_phone": "declined"}))
     assert "不会保存" in texts[0]
     with database() as session:
-        assert not service.get_case(session, number).pii_consent
+        assert not queries.get_case(session, number).pii_consent
 
 
 def test_a_withdrawal_after_registration_deletes_the_phone_and_says_which_case(database):
@@ -82,7 +82,7 @@ def test_a_withdrawal_after_registration_deletes_the_phone_and_says_which_case(d
     _, texts = run(ActionChangeConsent(), tracker("我不想留电话了，把我号码删了", "withdraw_consent"))
     assert number in texts[0] and "已删除" in texts[0]
     with database() as session:
-        case = service.get_case(session, number)
+        case = queries.get_case(session, number)
         assert (case.pii_consent, case.contact_phone) == (False, None)
     _, again = run(ActionChangeConsent(), tracker("把我电话删了", "withdraw_consent"))
     assert "没有保存您的电话" in again[0]
@@ -100,10 +100,10 @@ def test_a_yes_that_names_the_phone_is_a_grant_and_a_plain_yes_is_not(database):
     _, texts = run(ActionAnswerYesNo(), tracker("/affirm", "affirm"))
     assert texts == ["好的。还有别的需要帮忙的吗？"]
     with database() as session:
-        assert not service.get_case(session, number).pii_consent
+        assert not queries.get_case(session, number).pii_consent
     _, texts = run(ActionAnswerYesNo(), tracker("行吧，你们可以记我的手机 13912345678", "affirm"))
     assert "尾号5678" in texts[0]
     _, texts = run(ActionAnswerYesNo(), tracker("不行，号码别留了", "deny"))
     assert "已删除" in texts[0]
     with database() as session:
-        assert service.get_case(session, number).contact_phone is None
+        assert queries.get_case(session, number).contact_phone is None

@@ -15,7 +15,7 @@ from actions.rating import ActionAskRating, ActionSaveRating, ValidateRatingForm
 from actions.status import ValidateCaseStatusForm
 from hotline.conversations import wording
 from hotline.conversations.wording import render
-from hotline.cases import service
+from hotline.cases import queries, service
 from hotline.cases.accounts import create_user
 from hotline.conversations import handoff, rating
 from tests.actions.test_dispute_actions import database, user_event  # noqa: F401 - fixture
@@ -76,7 +76,7 @@ def test_handing_back_resumes_and_tells_where_the_case_stands_once(database):
     number = _handed_off_case(database)
     with database.begin() as session:
         zhang = create_user(session, "zhang", "password-123", "mediator", "张调解")
-        case = service.get_case(session, number)
+        case = queries.get_case(session, number)
         handoff.accept(session, case, zhang)
         handoff.hand_back(session, case, zhang)
     state = tracker([said("转人工", "request_human", 1.0)], paused=True)
@@ -98,7 +98,7 @@ def test_a_time_out_offers_a_call_back_and_waits_for_the_number(database):
     assert "回电" in texts[0] and "保存两年" in texts[0]  # the purpose and retention come with the question
     # A repeated delivery of the same command says nothing twice.
     with database.begin() as session:
-        handoff.request_callback(session, service.get_case(session, number), phone="13900001111")
+        handoff.request_callback(session, queries.get_case(session, number), phone="13900001111")
     assert run(ActionOfferCallback(), tracker([said("转人工", "request_human", 1.0)]))[0] == []
 
 
@@ -106,7 +106,7 @@ def _resolved_case(database):
     number = _handed_off_case(database)
     with database.begin() as session:
         zhang = create_user(session, "zhang", "password-123", "mediator")
-        case = service.get_case(session, number)
+        case = queries.get_case(session, number)
         handoff.accept(session, case, zhang)
         service.resolve(session, case, zhang, outcome="failed", difficulty="difficult", next_path="court")
     return number
@@ -125,7 +125,7 @@ def test_after_resolution_the_rating_is_asked_read_and_stored(database):
                                                    {"citizen_rating": 3, "rating_comment": "等了太久"}))
     assert "评价已记录" in texts[0] and "改进" in texts[0]
     with database() as session:
-        case = service.get_case(session, number)
+        case = queries.get_case(session, number)
         assert (case.citizen_rating, case.citizen_comment) == (3, "等了太久")
         assert rating.awaiting_rating(session, "webchat", SENDER) is None
 
@@ -175,7 +175,7 @@ def test_an_unsure_legal_question_is_recorded_for_a_12348_lawyer(database, warm_
     assert "没有把握" in texts[0] and "12348" in texts[0] and "依据" not in texts[0]
     number = next(e["value"] for e in events if e.get("name") == "case_number")
     with database() as session:
-        case = service.get_case(session, number)
+        case = queries.get_case(session, number)
         assert case.status == "transferred" and case.transferred_to == "12348" and case.description == question
 
 
@@ -185,5 +185,5 @@ def test_a_no_to_the_confirmation_sends_the_question_to_a_lawyer(database, warm_
     events, texts = run(ActionLegalRefer(), state)
     assert "12348" in texts[0] and SlotSet("legal_candidate", None) in events
     with database() as session:
-        case = service.get_case(session, next(e["value"] for e in events if e.get("name") == "case_number"))
+        case = queries.get_case(session, next(e["value"] for e in events if e.get("name") == "case_number"))
         assert case.description == "那个钱的事"

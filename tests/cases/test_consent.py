@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from hotline.cases import privacy, service
+from hotline.cases import privacy, queries, service
 from hotline.cases.errors import Conflict, InvalidInput, PermissionDenied
 from hotline.cases.models import CaseEvent, User
 
@@ -29,7 +29,7 @@ def test_a_grant_after_a_refusal_keeps_the_number_and_records_when_and_who(sessi
         # From now on what the case keeps is kept as said.
         service.add_message(session, case, "citizen", "我另一个号码是13900001111")
     with sessions() as session:
-        case = service.get_case(session, number)
+        case = queries.get_case(session, number)
         assert case.messages[-1].text == "我另一个号码是13900001111"
         [(action, actor, consent, at, note)] = consent_trail(session, case)
         assert (action, actor, consent, at) == ("consent", "bot", True, NOW)
@@ -44,7 +44,7 @@ def test_a_new_number_while_consent_stands_is_recorded_and_the_same_number_chang
         privacy.grant_consent(session, number, "bot", phone="13812345678", now=NOW)
         privacy.grant_consent(session, number, "bot", phone="15000001111", now=NOW)
     with sessions() as session:
-        case = service.get_case(session, number)
+        case = queries.get_case(session, number)
         assert case.contact_phone == "15000001111"
         assert [(a, c) for a, _, c, _, _ in consent_trail(session, case)] == [("contact_phone", None)]
 
@@ -67,7 +67,7 @@ def test_refusals_change_nothing(sessions, people, make_case):
             privacy.grant_consent(session, open_number, viewer, phone="13812345678")
     with sessions() as session:
         for number in (open_number, closed_number):
-            case = service.get_case(session, number)
+            case = queries.get_case(session, number)
             assert (case.pii_consent, case.contact_phone, consent_trail(session, case)) == (False, None, [])
 
 
@@ -83,7 +83,7 @@ def test_a_withdrawal_erases_every_number_the_case_kept_not_just_a_flag(sessions
     with sessions.begin() as session:
         assert privacy.withdraw_consent(session, number, "bot", now=NOW) is True
     with sessions.begin() as session:
-        case = service.get_case(session, number)
+        case = queries.get_case(session, number)
         assert (case.pii_consent, case.contact_phone, case.callback_requested_at) == (False, None, None)
         kept = [case.description, case.triage["text"]] + [m.text for m in case.messages] \
             + [p.note or "" for p in case.parties] + [d.body for d in case.documents]
@@ -96,7 +96,7 @@ def test_a_withdrawal_erases_every_number_the_case_kept_not_just_a_flag(sessions
         # What comes later is masked as it is stored, as for a case opened without consent.
         service.add_message(session, case, "citizen", "我电话13812345678")
     with sessions() as session:
-        case = service.get_case(session, number)
+        case = queries.get_case(session, number)
         assert case.messages[-1].text == "我电话138****5678"
         with pytest.raises(InvalidInput):
             service.add_party(session, case, "bot", "other", "某某", phone="13700002222")
@@ -108,7 +108,7 @@ def test_withdrawing_from_a_case_that_kept_nothing_records_nothing(sessions, mak
     with sessions.begin() as session:
         assert privacy.withdraw_consent(session, number, "bot") is False
     with sessions() as session:
-        assert consent_trail(session, service.get_case(session, number)) == []
+        assert consent_trail(session, queries.get_case(session, number)) == []
 
 
 def test_every_change_of_mind_is_its_own_entry_in_order(sessions, make_case):
@@ -120,7 +120,7 @@ def test_every_change_of_mind_is_its_own_entry_in_order(sessions, make_case):
         privacy.withdraw_consent(session, number, "user:wang", now=times[1])
         privacy.grant_consent(session, number, "bot", phone="15000001111", now=times[2])
     with sessions() as session:
-        case = service.get_case(session, number)
+        case = queries.get_case(session, number)
         assert [(c, actor, at) for _, actor, c, at, _ in consent_trail(session, case)] == [
             (True, "bot", times[0]), (False, "user:wang", times[1]), (True, "bot", times[2])]
         assert case.contact_phone == "15000001111"

@@ -6,7 +6,7 @@ import threading
 
 from sqlalchemy import func, select
 
-from hotline.cases import service
+from hotline.cases import queries, service
 from hotline.cases.deadlines import job_lock, run_deadlines
 from hotline.cases.models import Case, CaseEvent, User
 from tests.cases.conftest import NOW
@@ -25,20 +25,20 @@ def test_overdue_case_goes_one_tier_up_with_a_fresh_deadline(orgs, people, make_
         waiting = make_case(session, "楼上噪音", "neighbor", location="阳光花园小区").number
         fresh = make_case(session, "楼上漏水", "neighbor", location="阳光花园小区", now=LATER).number
         zhang = session.get(User, people["zhang"])
-        zhang.organisation_id = service.get_case(session, held).organisation_id  # a mediator claims in their own room
+        zhang.organisation_id = queries.get_case(session, held).organisation_id  # a mediator claims in their own room
         service.claim(session, held, zhang)
     result = run_deadlines(orgs, now=LATER)
     assert result.ran and sorted(result.escalated) == sorted([held, waiting]) and not result.flagged
     with orgs() as session:
-        case = service.get_case(session, held)
+        case = queries.get_case(session, held)
         assert (case.organisation.code, case.tier, case.status, case.assignee_id) == (
             "shiqiao-centre", "town", "assigned", None)
         assert case.deadline_at == LATER + dt.timedelta(days=7) and case.escalations == 1
         event = case.events[-1]
         assert (event.action, event.actor, event.detail["released"]) == ("escalate", "system:deadlines", "zhang")
         assert "超过办理期限" in event.note
-        assert service.get_case(session, fresh).escalations == 0
-        assert held in [c.number for c in service.queue(session)]
+        assert queries.get_case(session, fresh).escalations == 0
+        assert held in [c.number for c in queries.queue(session)]
 
 
 def test_at_the_top_the_case_is_flagged_once(sessions, make_case):
@@ -49,7 +49,7 @@ def test_at_the_top_the_case_is_flagged_once(sessions, make_case):
     second = run_deadlines(sessions, now=much_later + dt.timedelta(hours=1))
     assert first.flagged == [number] and second.flagged == [] and not first.escalated
     with sessions() as session:
-        case = service.get_case(session, number)
+        case = queries.get_case(session, number)
         assert case.overdue_flagged_at == much_later and service.is_overdue(case, much_later)
         assert [e.action for e in case.events] == ["open", "overdue"]
 
@@ -104,5 +104,5 @@ def test_an_overdue_emergency_outside_mediation_is_flagged_not_escalated(session
     result = run_deadlines(sessions, now=NOW + dt.timedelta(hours=3))
     assert result.flagged == [case.number] and result.escalated == []
     with sessions() as session:
-        note = service.get_case(session, case.number).events[-1].note
+        note = queries.get_case(session, case.number).events[-1].note
         assert "不在调解层级" in note and "110" in note

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from hotline.cases import service
+from hotline.cases import queries, service
 from hotline.cases.errors import Conflict, InvalidInput, PermissionDenied
-from hotline.cases.lifecycle import TransitionError
+from hotline.cases.lifecycle import TransitionError, subsidy_of
 from hotline.cases.models import Case, CaseDocument, CaseEvent, User
 
 
@@ -26,12 +26,12 @@ def test_full_loop_success_with_agreement_and_subsidy_grade(sessions, people, ma
         case = service.resolve(session, number, zhang, outcome="调解成功", difficulty="疑难",
                                agreement="楼上住户赔偿维修费2000元，十日内付清。")
         assert case.status == "feedback" and case.outcome == "success" and case.difficulty == "difficult"
-        assert service.subsidy_of(case) == 200
+        assert subsidy_of(case.difficulty) == 200
     with sessions.begin() as session:
         service.evaluate(session, number, session.get(User, people["wang"]), 5, "群众满意")
         service.close(session, number, session.get(User, people["wang"]))
     with sessions() as session:
-        case = service.get_case(session, number)
+        case = queries.get_case(session, number)
         assert case.status == "closed" and case.rating == 5 and case.closed_at is not None
         assert [(d.kind, d.body) for d in case.documents] == [("agreement", "楼上住户赔偿维修费2000元，十日内付清。")]
         assert [(a, f, t) for a, f, t, _ in events_of(session, number)] == [
@@ -74,7 +74,7 @@ def test_incomplete_resolution_is_refused_and_nothing_changes(sessions, people, 
         assert refused.value.code == code
         session.rollback()
     with sessions() as session:
-        case = service.get_case(session, number)
+        case = queries.get_case(session, number)
         assert case.status == "in_progress" and case.outcome is None
         assert [a for a, *_ in events_of(session, number)] == ["open", "claim"]
 
@@ -95,7 +95,7 @@ def test_only_the_holder_resolves_or_releases(sessions, people, make_case):
         case = service.release(session, number, session.get(User, people["zhang"]), "需要先核实产权")
         assert case.status == "assigned" and case.assignee_id is None
     with sessions() as session:
-        assert [c.number for c in service.queue(session)] == [number]
+        assert [c.number for c in queries.queue(session)] == [number]
 
 
 def test_claim_needs_a_person(sessions, make_case):
@@ -155,7 +155,7 @@ def test_reopen_gives_a_fresh_deadline_and_puts_it_back_in_the_queue(sessions, p
         case = service.reopen(session, number, session.get(User, people["wang"]), "一方反悔，重新调解", now=later)
         assert case.status == "reopened" and case.deadline_at == later + dt.timedelta(days=7)
     with sessions() as session:
-        assert number in [c.number for c in service.queue(session)]
+        assert number in [c.number for c in queries.queue(session)]
 
 
 def test_audit_entries_cannot_be_edited_or_deleted(sessions, make_case):
@@ -183,7 +183,7 @@ def test_documents_and_parties_are_in_the_file(sessions, people, make_case):
             service.add_party(session, number, session.get(User, people["wang"]), "applicant", "张三",
                               phone="13800000000")  # no consent, no phone
     with sessions() as session:
-        case = service.load_for_file(session, number)
+        case = queries.load_for_file(session, number)
         assert case.respondent == "青山建工集团"
         assert [(p.role, p.name) for p in case.parties] == [("respondent", "青山建工集团")]
         assert session.execute(select(func.count(CaseDocument.id))).scalar_one() == 1
@@ -194,7 +194,7 @@ def test_escalate_refused_at_the_top(sessions, people, make_case):
     with sessions.begin() as session:
         text = "老板拖欠我们二十多个人三个月工资，大家说要去市政府门口拉横幅"
         number = make_case(session, text, "labor").number
-        assert service.get_case(session, number).tier == "city"
+        assert queries.get_case(session, number).tier == "city"
     with sessions() as session:
         with pytest.raises(Conflict) as refused:
             service.escalate(session, number, session.get(User, people["wang"]), "需要更高层级")

@@ -6,7 +6,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from hotline.cases import service
+from hotline.cases import queries, service
 from hotline.cases.models import CaseEvent, User
 
 
@@ -53,7 +53,7 @@ def test_concurrent_claim_next_never_hands_one_case_to_two(sessions, make_case):
     assert sorted(got) == sorted(numbers) and max(Counter(got).values()) == 1
     with sessions() as session:
         claims = session.execute(select(func.count(CaseEvent.id)).where(CaseEvent.action == "claim")).scalar_one()
-        assert claims == 24 and service.queue(session) == []
+        assert claims == 24 and queries.queue(session) == []
 
 
 def test_queue_size_is_counted_up_to_a_cap(sessions, make_case):
@@ -61,6 +61,6 @@ def test_queue_size_is_counted_up_to_a_cap(sessions, make_case):
         for i in range(4):
             make_case(session, f"楼上噪音{i}", "neighbor", location=f"{i}号楼")
     with sessions() as session:
-        assert service.queue_size(session) == 4
-        assert service.queue_size(session, cap=2) == 3  # "more than 2"
-        assert service.queue_size(session, dispute_type="labor") == 0
+        assert queries.queue_size(session) == 4
+        assert queries.queue_size(session, cap=2) == 3  # "more than 2"
+        assert queries.queue_size(session, dispute_type="labor") == 0

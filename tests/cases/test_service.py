@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from hotline.cases.accounts import AccountError, authenticate, create_user
 from hotline.cases.lifecycle import TransitionError
 from hotline.cases.models import Case, CaseEvent
-from hotline.cases.service import AlreadyClaimed, claim, open_case, queue, transition
+from hotline.cases.queries import queue
+from hotline.cases.service import AlreadyClaimed, claim, open_case, transition
 from hotline.triage import build_record
 
 NOW = dt.datetime(2026, 11, 22, 8, 0, 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from hotline.cases import service
+from hotline.cases import queries, service
 from hotline.cases.actors import Actor
 from hotline.cases.errors import InvalidInput, PermissionDenied
 from hotline.cases.models import CaseEvent, User
@@ -27,7 +27,7 @@ def test_the_bot_raises_but_cannot_lower(sessions, make_case):
             with pytest.raises(PermissionDenied):
                 service.set_warning_level(session, case.number, actor, "yellow", "已缓和")
     with sessions() as session:
-        case = service.get_case(session, case.number)
+        case = queries.get_case(session, case.number)
         assert case.warning_level == "red"
         assert [(a, who) for a, who, *_ in level_events(session, case.id)] == [("warning_raise", "bot")]
 
@@ -42,7 +42,7 @@ def test_a_person_lowers_and_lifts_with_a_reason(sessions, people, make_case):
         service.set_warning_level(session, case, zhang, "yellow", "老板已承诺月底前结清")
         service.set_warning_level(session, case, zhang, None, "工资已全部结清")
     with sessions() as session:
-        case = service.get_case(session, case.number)
+        case = queries.get_case(session, case.number)
         assert case.warning_level is None and case.warning_rank == 0
         rows = level_events(session, case.id)
         assert [(a, who, d) for a, who, _, d in rows] == [
@@ -59,7 +59,7 @@ def test_a_person_may_raise_and_the_queue_follows(sessions, people, make_case):
         service.set_warning_level(session, second, session.get(User, people["li"]), "orange",
                                   "现场已聚集二十多人，有冲突苗头")
     with sessions() as session:
-        assert [c.number for c in service.queue(session)] == [second.number, first.number]
+        assert [c.number for c in queries.queue(session)] == [second.number, first.number]
 
 
 def test_an_unknown_level_is_refused(sessions, people, make_case):

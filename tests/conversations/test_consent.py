@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.cases import service
+from hotline.cases import queries, service
 from hotline.conversations import consent
 
 CHAT = dict(channel="webchat", sender_id="web-consent")
@@ -30,9 +30,9 @@ def test_a_grant_goes_to_the_newest_case_still_handled_and_no_other(sessions, ma
         change = consent.grant(session, CHAT["channel"], CHAT["sender_id"], "13912345678")
         assert change == consent.Change(consent.GRANTED, (older,), "5678")
     with sessions() as session:
-        assert service.get_case(session, older).contact_phone == "13912345678"
-        assert service.get_case(session, newest.number).contact_phone is None
-        assert service.get_case(session, other).contact_phone is None
+        assert queries.get_case(session, older).contact_phone == "13912345678"
+        assert queries.get_case(session, newest.number).contact_phone is None
+        assert queries.get_case(session, other).contact_phone is None
 
 
 def test_what_a_grant_cannot_do_is_said_and_nothing_is_recorded(sessions, make_case):
@@ -67,8 +67,8 @@ def test_a_withdrawal_erases_every_case_of_the_conversation_that_kept_a_number(s
         assert change.outcome == consent.WITHDRAWN and change.numbers == (numbers[0], numbers[2])
     with sessions.begin() as session:
         for number in numbers[:3]:
-            case = service.get_case(session, number)
+            case = queries.get_case(session, number)
             assert (case.pii_consent, case.contact_phone) == (False, None)
             assert "13812345678" not in case.description
-        assert service.get_case(session, numbers[3]).contact_phone == "13700002222"
+        assert queries.get_case(session, numbers[3]).contact_phone == "13700002222"
         assert consent.withdraw(session, CHAT["channel"], CHAT["sender_id"]).outcome == consent.NOTHING_KEPT

@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from hotline.cases import service
+from hotline.cases import queries, service
 from hotline.cases.errors import Conflict, PermissionDenied
 from hotline.cases.models import CaseEvent, CaseMessage, Handoff, OutboxMessage, User, utcnow
 from hotline.conversations import handoff, outbox
@@ -51,7 +51,7 @@ def test_the_database_holds_one_open_handoff_per_conversation_under_a_race(sessi
         try:
             with sessions.begin() as session:
                 barrier.wait()
-                handoff.request(session, service.get_case(session, number), reason="request_human")
+                handoff.request(session, queries.get_case(session, number), reason="request_human")
         except Exception as error:  # noqa: BLE001 - collected and asserted below
             errors.append(error)
 
@@ -75,7 +75,7 @@ def test_a_mediator_accepts_by_claiming_and_a_colleague_is_refused(sessions, mak
         zhang, li = session.get(User, people["zhang"]), session.get(User, people["li"])
         accepted = handoff.accept(session, case, zhang, now=NOW)
         assert accepted.status == "active" and accepted.accepted_by_id == zhang.id
-        assert service.get_case(session, case.number).assignee_id == zhang.id  # claimed on the way
+        assert queries.get_case(session, case.number).assignee_id == zhang.id  # claimed on the way
         with pytest.raises(PermissionDenied):
             handoff.reply(session, case, li, "我是李调解")
         # The bot paused itself when it handed off: no pause command is needed.
@@ -174,9 +174,9 @@ def test_a_callback_request_needs_a_phone_and_keeps_it_with_consent(sessions, ma
         with pytest.raises(Exception):
             handoff.request_callback(session, case, phone=None)
     with sessions.begin() as session:
-        case = service.get_case(session, case.number)
+        case = queries.get_case(session, case.number)
         handoff.request_callback(session, case, phone="13900001111", now=NOW)
-        case = service.get_case(session, case.number)
+        case = queries.get_case(session, case.number)
         assert (case.pii_consent, case.contact_phone, case.callback_requested_at) == (True, "13900001111", NOW)
         assert "callback_request" in events(session, case)
 

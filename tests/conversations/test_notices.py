@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from hotline.cases import events, seat, service
+from hotline.cases import events, queries, seat, service
 from hotline.cases.actors import person
 from hotline.cases.models import CaseEvent, OutboxMessage, User
 from hotline.config import Settings
@@ -134,7 +134,7 @@ def test_a_claim_while_the_citizen_waits_for_a_person_is_told_by_that_person(ses
         case = make_case(session, REPORT, "neighbor", channel="webchat", sender_id="web-wait")
         handoff.request(session, case, reason="request_human")
         handoff.accept(session, case, session.get(User, people["zhang"]))
-        assert service.get_case(session, case.number).assignee_id == people["zhang"]
+        assert queries.get_case(session, case.number).assignee_id == people["zhang"]
         assert notices_of(session, case) == []
 
 
@@ -171,7 +171,7 @@ def test_each_event_is_told_once_however_often_it_is_published(sms_on, orgs, peo
             events.publish(session, case, opened)
         assert len(notices_of(session, case)) == 1
     with sms_on() as session:
-        assert len(notices_of(session, service.get_case(session, case.number))) == 1
+        assert len(notices_of(session, queries.get_case(session, case.number))) == 1
 
 
 def test_a_change_rolled_back_leaves_no_notice(sms_on, orgs, people):
@@ -180,12 +180,12 @@ def test_a_change_rolled_back_leaves_no_notice(sms_on, orgs, people):
     session = sms_on()
     try:
         service.claim(session, number, session.get(User, people["admin"]))
-        assert len(notices_of(session, service.get_case(session, number))) == 2
+        assert len(notices_of(session, queries.get_case(session, number))) == 2
         session.rollback()
     finally:
         session.close()
     with sms_on() as session:
-        assert len(notices_of(session, service.get_case(session, number))) == 1
+        assert len(notices_of(session, queries.get_case(session, number))) == 1
 
 
 def test_sms_numbers_are_mainland_mobiles_in_e164():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.cases import service
+from hotline.cases import queries, service
 from hotline.cases.errors import Conflict
 from hotline.cases.models import User
 from hotline.conversations import rating
@@ -41,7 +41,7 @@ def test_a_resolved_case_is_rated_once_by_its_conversation(sessions, make_case, 
         assert waiting.number == case.number
         assert rating.awaiting_rating(session, "webchat", "someone-else") is None
         rating.rate(session, waiting, 4, "调解员来得很及时")
-        case = service.get_case(session, case.number)
+        case = queries.get_case(session, case.number)
         assert (case.citizen_rating, case.citizen_comment) == (4, "调解员来得很及时")
         assert case.status == "feedback"  # 考核评价 stays the reviewing staff's step
         with pytest.raises(Conflict):

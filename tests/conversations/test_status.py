@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hotline.cases import service
+from hotline.cases import queries, service
 from hotline.conversations import status
 
 NOW = dt.datetime(2026, 11, 22, 8, 0, 0)
@@ -72,5 +72,5 @@ def test_the_description_names_the_step_the_holder_and_the_deadline(sessions, ma
         text = status.describe(case, now=NOW)
         assert case.number in text and "第1步“信息上报”" in text and "办理期限" in text
         service.claim(session, case.number, session.get(User, people["zhang"]))
-        text = status.describe(service.get_case(session, case.number), now=NOW)
+        text = status.describe(queries.get_case(session, case.number), now=NOW)
         assert "第4步“跟踪处理”" in text and "调解员张调解" in text

@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from hotline.cases import service
+from hotline.cases import queries
 from hotline.cases.models import CaseEvent, Handoff, OutboxMessage
 from hotline.conversations import handoff, outbox
 
@@ -36,7 +36,7 @@ def test_a_final_failure_asks_a_person_to_phone_the_citizen_once(sessions, make_
                           author="mediator")
     assert len(outbox.deliver_due(sessions, None, senders=SENDERS).gave_up) == 1
     with sessions() as session:
-        case = service.get_case(session, case.number)
+        case = queries.get_case(session, case.number)
         assert case.callback_requested_at is not None
         requests = [e for e in actions(session, case) if e.action == "callback_request"]
         assert len(requests) == 1 and requests[0].actor == "system:outbox"
@@ -48,10 +48,10 @@ def test_a_final_failure_asks_a_person_to_phone_the_citizen_once(sessions, make_
     # A second message fails too: still one open request, and never a hand-off.
     with sessions.begin() as session:
         outbox.to_citizen(session, channel="wechat", recipient="oLate", text="您的案件已交由城关镇办理",
-                          case=service.get_case(session, case.number))
+                          case=queries.get_case(session, case.number))
     assert len(outbox.deliver_due(sessions, None, senders=SENDERS).gave_up) == 1
     with sessions() as session:
-        case = service.get_case(session, case.number)
+        case = queries.get_case(session, case.number)
         assert case.callback_requested_at == first_request
         assert [e.action for e in actions(session, case)].count("callback_request") == 1
         assert [e.action for e in actions(session, case)].count("delivery_failed") == 2
@@ -72,10 +72,10 @@ def test_the_failed_time_out_message_opens_no_new_handoff_and_no_second_request(
         outbox.deliver_due(sessions, None, senders=SENDERS, now=now + dt.timedelta(hours=1))
         with sessions.begin() as session:
             outbox.to_citizen(session, channel="sms", recipient="+8613900003333", text="还有一条",
-                              case=service.get_case(session, case.number))
+                              case=queries.get_case(session, case.number))
     outbox.deliver_due(sessions, None, senders=SENDERS, now=now + dt.timedelta(hours=2))
     with sessions() as session:
-        case = service.get_case(session, case.number)
+        case = queries.get_case(session, case.number)
         assert handoffs_of(session, case) == 1  # the one that timed out, nothing new
         assert handoff.open_for_case(session, case) is None
         requests = [e for e in actions(session, case) if e.action == "callback_request"]
@@ -92,6 +92,6 @@ def test_a_failure_without_a_case_goes_to_the_conversations_open_case(sessions, 
         outbox.to_citizen(session, channel="sms", recipient="+8613900004444", text="机器人的回答")
     outbox.deliver_due(sessions, None, senders=SENDERS)
     with sessions() as session:
-        case = service.get_case(session, case.number)
+        case = queries.get_case(session, case.number)
         assert case.callback_requested_at is not None
         assert "delivery_failed" in [e.action for e in actions(session, case)]

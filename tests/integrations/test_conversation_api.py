@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.cases import service
+from hotline.cases import queries, service
 from hotline.cases.models import OutboxMessage
 from hotline.conversations import inbox, outbox
 from hotline.rasa_client import RasaUnavailable
@@ -29,7 +29,7 @@ def conversation(sessions, make_case):
         received = inbox.receive(session, "sms", "SM" + "a" * 32, CITIZEN, "楼上漏水，我电话13912345678")
         inbox.process(session, DownBot(), received.message)
     with sessions.begin() as session:
-        case = service.get_case(session, number)
+        case = queries.get_case(session, number)
         row = outbox.to_citizen(session, channel="sms", recipient=CITIZEN, text="您好，我是张调解", author="mediator",
                                 author_name="张调解", case=case)
         row.status, row.provider_id = "sent", "SM" + "b" * 32

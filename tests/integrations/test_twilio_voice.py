@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from hotline.cases import service
+from hotline.cases import queries
 from hotline.cases.models import Case, Handoff, InboundMessage, OutboxMessage, utcnow
 from hotline.web import create_app
 from tests.integrations.conftest import channel_settings, rasa_down_url
@@ -66,7 +66,7 @@ def test_pressing_1_opens_a_call_back_case_in_the_mediators_queue_once(app):
         # Pressing 1 is the consent to be called back on the calling number, and only that number is kept.
         assert (case.pii_consent, case.contact_phone) == (True, "13900005555")
         assert case.callback_requested_at is not None and "按1要求回电" in case.description
-        assert [c.number for c in service.queue(session)] == [case.number]
+        assert [c.number for c in queries.queue(session)] == [case.number]
         trail = [(e.actor, e.action) for e in case.events]
         assert trail == [("system:voice", "open"), ("system:voice", "consent"), ("system:voice", "callback_request")]
         # The caller is told the number by SMS (Twilio is configured here): the registration notice.
@@ -87,7 +87,7 @@ def test_what_the_caller_said_before_falling_silent_is_the_case_and_an_open_case
     twiml_of(app, "/integrations/twilio/voice/callback", call_form(Digits="1", CallSid="CA" + "d" * 32))
     with sessions() as session:
         assert [c.number for c in session.execute(select(Case)).unique().scalars()] == [first.number]
-        case = service.get_case(session, first.number)
+        case = queries.get_case(session, first.number)
         assert [e.action for e in case.events].count("callback_request") == 2
 
 

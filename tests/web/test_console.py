@@ -116,7 +116,8 @@ def test_my_organisation_view(client, sessions, make_case):
 
 
 def test_the_live_transcript_reads_only_what_came_after_and_a_wild_after_is_no_500(client, tokens, make_case, sessions):
-    from hotline.cases.service import add_message, get_case
+    from hotline.cases.queries import get_case
+    from hotline.cases.service import add_message
 
     number = make_case("邻居家装修把我家墙震裂了")
     with sessions.begin() as session:

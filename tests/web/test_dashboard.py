@@ -5,7 +5,7 @@ import csv
 import datetime as dt
 import io
 
-from hotline.cases import service
+from hotline.cases import queries, service
 from hotline.cases.models import User
 from hotline.timeutil import local_date
 from tests.web.conftest import login
@@ -15,7 +15,7 @@ def _resolve(sessions, number, outcome):
     with sessions.begin() as session:
         zhang = session.query(User).filter_by(username="zhang").one()
         service.claim(session, number, zhang)
-        service.resolve(session, service.get_case(session, number), zhang, outcome=outcome, difficulty="general",
+        service.resolve(session, queries.get_case(session, number), zhang, outcome=outcome, difficulty="general",
                         agreement="双方同意赔偿两千元" if outcome == "success" else None,
                         next_path="court" if outcome == "failed" else None)
 
