@@ -34,7 +34,8 @@ mediation.
 """
 
 import re
-from typing import Dict, Iterable, List, Optional, Sequence, Union
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from .risk import (
     COLLECTIVE,
@@ -162,6 +163,139 @@ def _result(to: str, reason: str) -> Dict[str, str]:
     return {"to": to, "reason": reason}
 
 
+@dataclass(frozen=True)
+class _Contact:
+    """What the rules read of one triaged contact."""
+
+    intent: Optional[str]
+    dispute_type: Optional[str]
+    warning_level: Optional[str]
+    signals: List[SignalLike]
+    codes: List[str]
+    line: Optional[str]
+    text: str
+    entities: Optional[Sequence[dict]]
+
+
+Route = Dict[str, str]
+
+
+def _danger(c: _Contact) -> Optional[Route]:
+    danger = [code for code in c.codes if code.startswith("danger:")]
+    if not danger and c.intent != "emergency":
+        return None
+    what = "、".join(DANGER_NAMES.get(code, code) for code in danger) or "来电人报告紧急情况"
+    return _result(ROUTE_POLICE, f"存在现实危险（{what}），属紧急警情，立即转110处置。")
+
+
+def _person_asked_for(c: _Contact) -> Optional[Route]:
+    if c.intent != "request_human":
+        return None
+    to = c.line if c.line in ("12348", "110") else ROUTE_CITIZEN_SERVICE_PREFIX + "general"
+    desk = {"12348": "12348热线", "110": "110接警"}.get(to, "12345热线")
+    return _result(to, f"来电人要求人工服务，转{desk}人工坐席接听。")
+
+
+def _urgent(c: _Contact) -> Optional[Route]:
+    if not is_urgent(c.warning_level):
+        return None
+    color, to, centre = (
+        ("橙色", ROUTE_MEDIATION_CITY, "市级矛盾纠纷调处中心")
+        if c.warning_level == "orange"
+        else ("红色", ROUTE_MEDIATION_TOWN, "镇（街道）矛盾纠纷调处中心")
+    )
+    count = people_count_from_signals(c.codes)
+    if COLLECTIVE in c.codes and ((count or 0) >= 5 or (count is None and MASS_GROUP in c.codes)):
+        who = f"涉及{count}人以上" if count else "涉及多人"
+        return _result(to, f"{who}群体性上访苗头，{color}预警，交{centre}。")
+    words = "、".join(_signal_words(c.signals, ESCALATION))
+    sign = f"（{words}）" if words else ""
+    return _result(to, f"纠纷有激化苗头{sign}，存在民转刑风险，{color}预警，交{centre}跟进调处。")
+
+
+def _public_service(c: _Contact) -> Optional[Route]:
+    if c.intent != "public_service":
+        return None
+    dept = department_for(c.text)
+    return _result(ROUTE_CITIZEN_SERVICE_PREFIX + dept, f"非纠纷类民生诉求，转12345交{DEPARTMENTS[dept]}办理。")
+
+
+def _bot_answers(c: _Contact) -> Optional[Route]:
+    if c.intent == "check_status":
+        return _result(ROUTE_SELF_SERVICE, "查询已有案件的办理进度，由机器人直接答复。")
+    if c.intent in SMALL_TALK_INTENTS:
+        return _result(ROUTE_SELF_SERVICE, "无需转办，由机器人直接答复。")
+    return None
+
+
+def _legal(c: _Contact) -> Optional[Route]:
+    if c.intent != "ask_legal":
+        return None
+    if c.line == "12348":
+        return _result(ROUTE_LEGAL, "法律咨询，由12348热线律师解答，引导依法维权。")
+    transfer = f"从{_LINE_NAMES[c.line]}一键转接12348" if c.line in _LINE_NAMES else "转12348公共法律服务热线"
+    return _result(ROUTE_LEGAL, f"法律咨询，{transfer}，由律师解答，引导依法维权。")
+
+
+def _nothing_to_route(c: _Contact) -> Optional[Route]:
+    if c.dispute_type is None and c.intent != "report_dispute":
+        return _result(ROUTE_SELF_SERVICE, "未识别出纠纷或明确诉求，由机器人继续询问。")
+    return None
+
+
+def _consumer(c: _Contact) -> Optional[Route]:
+    if c.dispute_type != "consumer":
+        return None
+    return _result(ROUTE_CONSUMER, "消费维权纠纷，转12315消费者投诉举报平台处理。")
+
+
+def _labor(c: _Contact) -> Optional[Route]:
+    if c.dispute_type != "labor":
+        return None
+    if _asks_arbitration(c.text) and _WAGE_OR_DISMISSAL.search(c.text):
+        return _result(ROUTE_LABOR_ARBITRATION,
+                       "欠薪或解除劳动关系争议，来电人要求仲裁，引导向劳动人事争议仲裁委员会申请仲裁。")
+    return _result(ROUTE_MEDIATION_TOWN, "劳动争议，交镇（街道）矛盾纠纷调处中心调解；调解不成可申请劳动仲裁。")
+
+
+def _committee(c: _Contact) -> Optional[Route]:
+    if c.dispute_type not in COMMITTEE_TYPES:
+        return None
+    return _result(ROUTE_COMMITTEE_PREFIX + c.dispute_type,
+                   f"{DISPUTE_TYPES[c.dispute_type]}，交{COMMITTEE_NAMES[c.dispute_type]}专业调解。")
+
+
+def _village(c: _Contact) -> Optional[Route]:
+    roles = _party_roles(c.entities)
+    family_or_neighbours = c.dispute_type in _VILLAGE_BY_PARTY_TYPES and roles and set(roles) <= _FAMILY_OR_NEIGHBOUR_ROLES
+    if c.dispute_type != "neighbor" and not family_or_neighbours:
+        return None
+    kind = "邻里纠纷" if c.dispute_type == "neighbor" or "neighbor" in roles else "家庭成员间纠纷"
+    return _result(ROUTE_MEDIATION_VILLAGE, f"一般{kind}，交村（社区）人民调解委员会就地调解。")
+
+
+def _town(c: _Contact) -> Route:
+    name = DISPUTE_TYPES.get(c.dispute_type, "纠纷") if c.dispute_type else "纠纷"
+    return _result(ROUTE_MEDIATION_TOWN, f"{name}，交镇（街道）矛盾纠纷调处中心调解。")
+
+
+# The precedence of the module docstring, as a table: the first rule that answers wins, and a dispute that no
+# rule places goes to the town's mediation centre.
+RULES: Tuple[Tuple[str, Callable[[_Contact], Optional[Route]]], ...] = (
+    ("danger", _danger),
+    ("request_human", _person_asked_for),
+    ("warning_level", _urgent),
+    ("public_service", _public_service),
+    ("bot_answers", _bot_answers),
+    ("ask_legal", _legal),
+    ("no_dispute", _nothing_to_route),
+    ("consumer", _consumer),
+    ("labor", _labor),
+    ("committee", _committee),
+    ("village", _village),
+)
+
+
 def route(
     intent: Union[str, dict],
     dispute_type: Union[str, dict, None],
@@ -171,76 +305,15 @@ def route(
     *,
     text: str = "",
     entities: Optional[Sequence[dict]] = None,
-) -> Dict[str, str]:
-    """{"to", "reason"} for a triaged message; precedence in the module docstring."""
-    intent_name = _name(intent)
+) -> Route:
+    """{"to", "reason"} for a triaged message; precedence in the module docstring (RULES)."""
     code = _name(dispute_type)
-    if code == "none":
-        code = None
     signals = list(signals or ())
-    codes = signal_codes(signals)
-    line = str(line) if line is not None else None
-
-    danger = [c for c in codes if c.startswith("danger:")]
-    if danger or intent_name == "emergency":
-        what = "、".join(DANGER_NAMES.get(c, c) for c in danger) or "来电人报告紧急情况"
-        return _result(ROUTE_POLICE, f"存在现实危险（{what}），属紧急警情，立即转110处置。")
-
-    if intent_name == "request_human":
-        to = line if line in ("12348", "110") else ROUTE_CITIZEN_SERVICE_PREFIX + "general"
-        desk = {"12348": "12348热线", "110": "110接警"}.get(to, "12345热线")
-        return _result(to, f"来电人要求人工服务，转{desk}人工坐席接听。")
-
-    count = people_count_from_signals(codes)
-    if is_urgent(warning_level):
-        color, to, centre = (
-            ("橙色", ROUTE_MEDIATION_CITY, "市级矛盾纠纷调处中心")
-            if warning_level == "orange"
-            else ("红色", ROUTE_MEDIATION_TOWN, "镇（街道）矛盾纠纷调处中心")
-        )
-        if COLLECTIVE in codes and ((count or 0) >= 5 or (count is None and MASS_GROUP in codes)):
-            who = f"涉及{count}人以上" if count else "涉及多人"
-            return _result(to, f"{who}群体性上访苗头，{color}预警，交{centre}。")
-        words = "、".join(_signal_words(signals, ESCALATION))
-        sign = f"（{words}）" if words else ""
-        return _result(to, f"纠纷有激化苗头{sign}，存在民转刑风险，{color}预警，交{centre}跟进调处。")
-
-    if intent_name == "public_service":
-        dept = department_for(text)
-        return _result(
-            ROUTE_CITIZEN_SERVICE_PREFIX + dept,
-            f"非纠纷类民生诉求，转12345交{DEPARTMENTS[dept]}办理。",
-        )
-    if intent_name == "check_status":
-        return _result(ROUTE_SELF_SERVICE, "查询已有案件的办理进度，由机器人直接答复。")
-    if intent_name in SMALL_TALK_INTENTS:
-        return _result(ROUTE_SELF_SERVICE, "无需转办，由机器人直接答复。")
-
-    if intent_name == "ask_legal":
-        if line == "12348":
-            return _result(ROUTE_LEGAL, "法律咨询，由12348热线律师解答，引导依法维权。")
-        transfer = f"从{_LINE_NAMES[line]}一键转接12348" if line in _LINE_NAMES else "转12348公共法律服务热线"
-        return _result(ROUTE_LEGAL, f"法律咨询，{transfer}，由律师解答，引导依法维权。")
-
-    if code is None and intent_name != "report_dispute":
-        return _result(ROUTE_SELF_SERVICE, "未识别出纠纷或明确诉求，由机器人继续询问。")
-
-    name = DISPUTE_TYPES.get(code, "纠纷") if code else "纠纷"
-    if code == "consumer":
-        return _result(ROUTE_CONSUMER, "消费维权纠纷，转12315消费者投诉举报平台处理。")
-    if code == "labor":
-        if _asks_arbitration(text) and _WAGE_OR_DISMISSAL.search(text):
-            return _result(
-                ROUTE_LABOR_ARBITRATION,
-                "欠薪或解除劳动关系争议，来电人要求仲裁，引导向劳动人事争议仲裁委员会申请仲裁。",
-            )
-        return _result(ROUTE_MEDIATION_TOWN, "劳动争议，交镇（街道）矛盾纠纷调处中心调解；调解不成可申请劳动仲裁。")
-    if code in COMMITTEE_TYPES:
-        return _result(ROUTE_COMMITTEE_PREFIX + code, f"{name}，交{COMMITTEE_NAMES[code]}专业调解。")
-    roles = _party_roles(entities)
-    if code == "neighbor" or (
-        code in _VILLAGE_BY_PARTY_TYPES and roles and set(roles) <= _FAMILY_OR_NEIGHBOUR_ROLES
-    ):
-        kind = "邻里纠纷" if code == "neighbor" or "neighbor" in roles else "家庭成员间纠纷"
-        return _result(ROUTE_MEDIATION_VILLAGE, f"一般{kind}，交村（社区）人民调解委员会就地调解。")
-    return _result(ROUTE_MEDIATION_TOWN, f"{name}，交镇（街道）矛盾纠纷调处中心调解。")
+    contact = _Contact(intent=_name(intent), dispute_type=None if code == "none" else code,
+                       warning_level=warning_level, signals=signals, codes=list(signal_codes(signals)),
+                       line=str(line) if line is not None else None, text=text or "", entities=entities)
+    for _, rule in RULES:
+        found = rule(contact)
+        if found is not None:
+            return found
+    return _town(contact)
