@@ -13,7 +13,7 @@ from actions import common
 from actions.forms import StoppableFormValidation
 from actions.handoff import hand_off
 from hotline.cases.lifecycle import WARNING_NAMES
-from hotline.cases.service import open_case, record_event
+from hotline.cases.service import Intake, open_case, record_event
 from hotline.conversations import intake, wording
 from hotline.timeutil import format_deadline
 from hotline.triage import extract_entities, with_dispute_type
@@ -315,18 +315,14 @@ class ActionOpenCase(Action):
                 case, created = open_case(
                     session,
                     "bot",
-                    text=text,
-                    triage=triage,
-                    intake_key=key,
-                    channel=channel,
-                    sender_id=sender,
-                    location=tracker.get_slot(intake.LOCATION),
-                    contact_phone=tracker.get_slot(intake.PHONE),
-                    pii_consent=consent,
-                    transcript=common.transcript(tracker),
+                    Intake(
+                        text=text, triage=triage, key=key, channel=channel, sender_id=sender,
+                        location=tracker.get_slot(intake.LOCATION), contact_phone=tracker.get_slot(intake.PHONE),
+                        pii_consent=consent, transcript=common.transcript(tracker),
+                        respondent=party if party and party != intake.UNKNOWN else None,
+                        people_count=int(people) if isinstance(people, (int, float)) else None,
+                    ),
                     deadline_hours=common.settings().deadline_hours,
-                    respondent=party if party and party != intake.UNKNOWN else None,
-                    people_count=int(people) if isinstance(people, (int, float)) else None,
                 )
                 number, deadline, level = case.number, case.deadline_at, case.warning_level
                 if created:

@@ -21,7 +21,7 @@ from actions import common
 from actions.forms import StoppableFormValidation
 from hotline.cases.models import Case
 from hotline.cases.queries import get_case
-from hotline.cases.service import add_message, open_case
+from hotline.cases.service import Intake, add_message, open_case
 from hotline.conversations import handoff, intake, status, wording
 from hotline.triage.routing import route as route_for
 
@@ -64,9 +64,15 @@ def _case_for_handoff(session, tracker: Tracker, number: Optional[str], reason: 
                                     triage.get("risk_signals") or [], triage.get("line"))
     said = [text for who, text in common.transcript(tracker) if who == "citizen"]
     case, _ = open_case(
-        session, "bot", text="\n".join(said[-5:]) or "（群众要求转人工）", triage=triage,
-        intake_key=f"{common.intake_key(tracker, event)}:handoff", channel=channel, sender_id=sender,
-        transcript=common.transcript(tracker), deadline_hours=common.settings().deadline_hours)
+        session,
+        "bot",
+        Intake(
+            text="\n".join(said[-5:]) or "（群众要求转人工）", triage=triage,
+            key=f"{common.intake_key(tracker, event)}:handoff", channel=channel, sender_id=sender,
+            transcript=common.transcript(tracker),
+        ),
+        deadline_hours=common.settings().deadline_hours,
+    )
     return case
 
 

@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
-from hotline.cases.service import open_case, transfer
+from hotline.cases.service import Intake, open_case, transfer
 from hotline.legal import format_answer, format_confirmation
 
 logger = logging.getLogger(__name__)
@@ -115,9 +115,14 @@ def refer_to_lawyer(dispatcher: CollectingDispatcher, tracker: Tracker, question
     try:
         with common.sessions().begin() as session:
             case, created = open_case(
-                session, "bot", text=question, triage=triage, intake_key=f"{common.intake_key(tracker, event)}:legal",
-                channel=channel, sender_id=sender, transcript=common.transcript(tracker),
-                deadline_hours=common.settings().deadline_hours)
+                session,
+                "bot",
+                Intake(
+                    text=question, triage=triage, key=f"{common.intake_key(tracker, event)}:legal", channel=channel,
+                    sender_id=sender, transcript=common.transcript(tracker),
+                ),
+                deadline_hours=common.settings().deadline_hours,
+            )
             if created:
                 transfer(session, case, "bot", "12348", reason=f"法律咨询：{question[:200]}")
             number = case.number

@@ -135,7 +135,7 @@ def demo() -> None:
 
     from hotline.cases.accounts import create_user
     from hotline.cases.models import User
-    from hotline.cases.service import open_case
+    from hotline.cases.service import Intake, open_case
     from hotline.triage import build_record
     from sqlalchemy import select
 
@@ -153,8 +153,14 @@ def demo() -> None:
         for index, (intent, code, text, place) in enumerate(samples):
             record = build_record(text, {"name": intent, "confidence": 1.0},
                                   {"code": code, "confidence": 1.0}, line="12345")
-            open_case(session, "demo", text=text, triage=record, intake_key=f"demo:{index}",
-                      channel="demo", location=place, transcript=[("citizen", text)])
+            open_case(
+                session,
+                "demo",
+                Intake(
+                    text=text, triage=record, key=f"demo:{index}", channel="demo", location=place,
+                    transcript=[("citizen", text)],
+                ),
+            )
     click.echo(f"演示账号：demo  密码：{password}")
     click.echo("登录地址：/console。演示数据只用于试用，请勿在正式环境运行 make demo。")
 

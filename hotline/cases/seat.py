@@ -138,9 +138,16 @@ def open_from_seat(session, actor, *, text: str, record: Dict[str, Any], line: s
     from hotline.cases.workorders import normalise_phone
 
     case, _ = service.open_case(
-        session, actor, text=text, triage=record, intake_key=f"seat:{uuid.uuid4().hex}", channel="seat",
-        location=(location or "").strip()[:255] or None, contact_phone=normalise_phone(phone) if pii_consent else None,
-        pii_consent=pii_consent, transcript=[("citizen", text)], deadline_hours=deadline_hours)
+        session,
+        actor,
+        service.Intake(
+            text=text, triage=record, key=f"seat:{uuid.uuid4().hex}", channel="seat",
+            location=(location or "").strip()[:255] or None,
+            contact_phone=normalise_phone(phone) if pii_consent else None, pii_consent=pii_consent,
+            transcript=[("citizen", text)],
+        ),
+        deadline_hours=deadline_hours,
+    )
     note = (note or "").strip()[:1000] or None
     if actor.role in PERMISSIONS["register"]:
         service.register(session, case, actor, note=f"热线坐席核实：{note}" if note else f"{line}热线坐席受理来电")

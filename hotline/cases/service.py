@@ -12,6 +12,7 @@ once see each other's result instead of overwriting it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Iterable, Mapping, Optional, Tuple, Union
 
 from sqlalchemy import select, update
@@ -48,7 +49,7 @@ from hotline.triage.taxonomy import is_urgent
 
 __all__ = [
     "AlreadyClaimed", "CaseNotFound", "Conflict", "InvalidInput", "PermissionDenied", "TransitionError",
-    "DEFAULT_DEADLINE_HOURS", "open_case", "claim", "claim_next", "transition",
+    "DEFAULT_DEADLINE_HOURS", "Intake", "open_case", "claim", "claim_next", "transition",
     "add_message", "record_event", "register", "assign", "release", "transfer", "escalate", "resolve", "evaluate", "close",
     "reopen", "set_warning_level", "add_party", "add_document", "is_overdue", "placement_of",
 ]
@@ -125,25 +126,29 @@ def _org_code(organisation: Optional[Organisation]) -> Optional[str]:
 # --- opening ----------------------------------------------------------------------
 
 
-def open_case(
-    session: Session,
-    actor: ActorLike,
-    *,
-    text: str,
-    triage: Mapping,
-    intake_key: str,
-    channel: str = "webchat",
-    sender_id: Optional[str] = None,
-    location: Optional[str] = None,
-    contact_phone: Optional[str] = None,
-    pii_consent: bool = False,
-    transcript: Iterable[Tuple[str, str]] = (),
-    deadline_hours: Optional[Mapping[str, float]] = None,
-    now: Optional[dt.datetime] = None,
-    respondent: Optional[str] = None,
-    people_count: Optional[int] = None,
-    group_window: dt.timedelta = grouping.DEFAULT_WINDOW,
-) -> Tuple[Case, bool]:
+@dataclass(frozen=True)
+class Intake:
+    """What a case is opened from: the citizen's words and their triage record, where they came from, and what
+    the intake learned (place, other side, head count, a phone given with consent, the conversation so far).
+
+    `key` identifies the intake: opening a case for the same key again returns the case it opened."""
+
+    text: str
+    triage: Mapping
+    key: str
+    channel: str = "webchat"
+    sender_id: Optional[str] = None
+    location: Optional[str] = None
+    respondent: Optional[str] = None
+    people_count: Optional[int] = None
+    contact_phone: Optional[str] = None
+    pii_consent: bool = False
+    transcript: Iterable[Tuple[str, str]] = ()
+
+
+def open_case(session: Session, actor: ActorLike, intake: Intake, *,
+              deadline_hours: Optional[Mapping[str, float]] = None, now: Optional[dt.datetime] = None,
+              group_window: dt.timedelta = grouping.DEFAULT_WINDOW) -> Tuple[Case, bool]:
     """Open a case, or return the one this intake already opened.
 
     Returns (case, created). Without consent no personal data is stored: the
@@ -154,43 +159,43 @@ def open_case(
     """
     who = as_actor(actor)
     authorize(who, "open")
-    existing = session.execute(select(Case).where(Case.intake_key == intake_key)).scalar_one_or_none()
+    existing = session.execute(select(Case).where(Case.intake_key == intake.key)).scalar_one_or_none()
     if existing is not None:
         return existing, False
     now = now or utcnow()
-    urgency = urgency_of(triage)
-    route = triage.get("route") or {}
+    urgency = urgency_of(intake.triage)
+    route = intake.triage.get("route") or {}
     tier, committee = placement_of(route.get("to"))
-    organisation, tier = choose_organisation(session, route.get("to"), tier, find_area(session, location))
-    dispute = triage.get("dispute_type") or {}
-    keep = (lambda s: s) if pii_consent else mask_pii
-    level = triage.get("warning_level")
+    organisation, tier = choose_organisation(session, route.get("to"), tier, find_area(session, intake.location))
+    dispute = intake.triage.get("dispute_type") or {}
+    keep = (lambda s: s) if intake.pii_consent else mask_pii
+    level = intake.triage.get("warning_level")
     case = Case(
         status="reported",
-        line=triage.get("line"),
-        channel=channel,
-        sender_id=sender_id,
-        intake_key=intake_key,
-        description=keep(text),
-        intent=(triage.get("intent") or {}).get("name"),
+        line=intake.triage.get("line"),
+        channel=intake.channel,
+        sender_id=intake.sender_id,
+        intake_key=intake.key,
+        description=keep(intake.text),
+        intent=(intake.triage.get("intent") or {}).get("name"),
         dispute_type=dispute.get("code"),
         warning_level=level,
         warning_rank=WARNING_RANK.get(level, 0),
-        risk_signals=list(triage.get("risk_signals") or []),
-        triage=masked_triage(triage) if not pii_consent else dict(triage),
+        risk_signals=list(intake.triage.get("risk_signals") or []),
+        triage=masked_triage(intake.triage) if not intake.pii_consent else dict(intake.triage),
         route_to=route.get("to"),
         route_reason=route.get("reason"),
         tier=tier,
         committee=committee,
         organisation_id=organisation.id if organisation is not None else None,
         urgency=urgency,
-        location=location,
-        place_key=grouping.normalise_key(location),
-        respondent=respondent or None,
-        respondent_key=grouping.normalise_key(respondent),
-        people_count=people_count if people_count is not None else _people_count(triage),
-        pii_consent=bool(pii_consent),
-        contact_phone=contact_phone if pii_consent else None,
+        location=intake.location,
+        place_key=grouping.normalise_key(intake.location),
+        respondent=intake.respondent or None,
+        respondent_key=grouping.normalise_key(intake.respondent),
+        people_count=intake.people_count if intake.people_count is not None else _people_count(intake.triage),
+        pii_consent=bool(intake.pii_consent),
+        contact_phone=intake.contact_phone if intake.pii_consent else None,
         deadline_at=deadline_for(urgency, now, deadline_hours),
         escalations=0,
         created_at=now,
@@ -202,12 +207,12 @@ def open_case(
             session.flush()
     except IntegrityError:
         # Another worker opened it between our look-up and insert.
-        return session.execute(select(Case).where(Case.intake_key == intake_key)).scalar_one(), False
+        return session.execute(select(Case).where(Case.intake_key == intake.key)).scalar_one(), False
     case.number = case_number_for(case.id, now)
-    for sender, message in transcript:
+    for sender, message in intake.transcript:
         session.add(CaseMessage(case_id=case.id, sender=sender, text=keep(message), at=now))
-    if respondent:
-        session.add(CaseParty(case_id=case.id, role="respondent", name=respondent, created_at=now))
+    if intake.respondent:
+        session.add(CaseParty(case_id=case.id, role="respondent", name=intake.respondent, created_at=now))
     detail = {"organisation": _org_code(organisation), "tier": tier} if organisation is not None else None
     opened = _event(session, case, who, "open", to_status="reported", note=route.get("reason"), detail=detail,
                     at=now)

@@ -366,9 +366,16 @@ def callback_from_call(session: Session, *, caller: str, call_id: str, now: Opti
         text = "\n".join(said) or CALLBACK_ONLY
         triage = build_record(text, {"name": "request_human", "confidence": 1.0}, None)
         case, _ = service.open_case(
-            session, VOICE_ACTOR, text=text, triage=triage, intake_key=f"voice:{call_id}:callback", channel="voice",
-            sender_id=caller, contact_phone=phone, pii_consent=True, deadline_hours=deadline_hours, now=now,
-            transcript=[("citizen", t) for t in said] + [("system", "来电人按1要求回电")])
+            session,
+            VOICE_ACTOR,
+            service.Intake(
+                text=text, triage=triage, key=f"voice:{call_id}:callback", channel="voice", sender_id=caller,
+                contact_phone=phone, pii_consent=True,
+                transcript=[("citizen", t) for t in said] + [("system", "来电人按1要求回电")],
+            ),
+            deadline_hours=deadline_hours,
+            now=now,
+        )
     service.record_event(session, case, VOICE_ACTOR, "consent", note="来电人按1，同意按来电号码回电",
                          detail={"consent": True, "at": now.replace(microsecond=0).isoformat()}, at=now)
     return request_callback(session, case, phone=phone, now=now, actor=VOICE_ACTOR)

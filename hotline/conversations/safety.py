@@ -64,9 +64,15 @@ def record_danger(session: Session, *, text: str, triage: Mapping, intake_key: s
         service.add_message(session, case, "citizen", text)
         service.record_event(session, case, actor, "danger", note=f"同一对话中又报告危险：{text[:200]}")
         return case, False
-    case, created = service.open_case(session, actor, text=text, triage=as_emergency(triage), intake_key=intake_key,
-                                      channel=channel, sender_id=sender_id, transcript=transcript,
-                                      deadline_hours=deadline_hours)
+    case, created = service.open_case(
+        session,
+        actor,
+        service.Intake(
+            text=text, triage=as_emergency(triage), key=intake_key, channel=channel, sender_id=sender_id,
+            transcript=transcript,
+        ),
+        deadline_hours=deadline_hours,
+    )
     return case, created
 
 

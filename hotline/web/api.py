@@ -399,11 +399,17 @@ def create_case():
     key = key or body.intake_key
     intake_key = f"api:{key}" if key else f"api:{uuid.uuid4().hex}"
     case, response = _write(lambda: service.open_case(
-        db(), g.actor, text=body.text, triage=triage, intake_key=intake_key, channel=body.channel or "api",
-        sender_id=body.sender_id or None, location=body.location or None, contact_phone=body.contact_phone or None,
-        pii_consent=body.pii_consent, transcript=[(t.sender, t.text) for t in body.transcript],
-        deadline_hours=settings().deadline_hours, respondent=body.respondent or None,
-        people_count=body.people_count), lambda opened: _reply(opened[0], 201 if opened[1] else 200))
+        db(),
+        g.actor,
+        service.Intake(
+            text=body.text, triage=triage, key=intake_key, channel=body.channel or "api",
+            sender_id=body.sender_id or None, location=body.location or None,
+            contact_phone=body.contact_phone or None, pii_consent=body.pii_consent,
+            transcript=[(t.sender, t.text) for t in body.transcript], respondent=body.respondent or None,
+            people_count=body.people_count,
+        ),
+        deadline_hours=settings().deadline_hours,
+    ), lambda opened: _reply(opened[0], 201 if opened[1] else 200))
     response.headers["Location"] = url_for("api.get_case", number=case[0].number)
     _deliver(case[0])
     return response

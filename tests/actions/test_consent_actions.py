@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.consent import ActionAnswerYesNo, ActionChangeConsent, ActionSaveConsentPhone, ValidateConsentPhoneForm
 from hotline.cases import queries
-from hotline.cases.service import open_case
+from hotline.cases.service import Intake, open_case
 from hotline.conversations.wording import render
 from hotline.triage import build_record
 from tests.actions.test_dispute_actions import database, user_event  # noqa: F401 - fixture
@@ -34,9 +34,16 @@ def run(action, state):
 def opened(database, **kwargs):
     with database.begin() as session:
         text = "隔壁邻居家装修 把我家墙震出好几条裂缝"
-        case, _ = open_case(session, "bot", text=text, triage=build_record(text, {"name": "report_dispute"},
+        case, _ = open_case(
+            session,
+            "bot",
+            Intake(
+                text=text,
+                triage=build_record(text, {"name": "report_dispute"},
                                                                             {"code": "neighbor"}),
-                            intake_key=f"{SENDER}:1", channel="webchat", sender_id=SENDER, **kwargs)
+                key=f"{SENDER}:1", channel="webchat", sender_id=SENDER, **kwargs,
+            ),
+        )
         return case.number
 
 

@@ -143,8 +143,14 @@ def test_a_misread_rating_with_nothing_to_rate_is_not_taken_as_one(database):
 
 def test_a_lookup_from_another_conversation_needs_the_tail(database):
     with database.begin() as session:
-        case, _ = service.open_case(session, "bot", text="老板欠薪", triage={}, intake_key="k1", channel="webchat",
-                                    sender_id="someone", pii_consent=True, contact_phone="13812345678")
+        case, _ = service.open_case(
+            session,
+            "bot",
+            service.Intake(
+                text="老板欠薪", triage={}, key="k1", channel="webchat", sender_id="someone", pii_consent=True,
+                contact_phone="13812345678",
+            ),
+        )
         number = case.number
     form = ValidateCaseStatusForm()
     state = tracker([said(f"查一下{number}", "check_status", 1.0)])

@@ -1,6 +1,7 @@
 """Fixtures for the case service: the sample organisations file, people, and a case factory."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from pathlib import Path
@@ -10,7 +11,7 @@ import yaml
 
 from hotline.cases.accounts import create_user
 from hotline.cases.organisations import load
-from hotline.cases.service import open_case
+from hotline.cases.service import Intake, open_case
 from hotline.config import PROJECT_ROOT
 from hotline.triage import build_record
 
@@ -46,6 +47,12 @@ def people(sessions):
         return {name: user.id for name, user in made.items()}
 
 
+def intake_fields(kwargs):
+    """Take the Intake fields (channel, sender_id, ...) out of a test's keyword arguments; the rest go to open_case."""
+    names = {f.name for f in dataclasses.fields(Intake)}
+    return {key: kwargs.pop(key) for key in list(kwargs) if key in names}
+
+
 @pytest.fixture
 def make_case():
     """open_case with a triage record built from the text; returns the case."""
@@ -53,9 +60,16 @@ def make_case():
 
     def make(session, text, code="neighbor", *, location=None, now=NOW, respondent=None, intent="report_dispute",
              **kwargs):
-        case, created = open_case(session, "bot", text=text, triage=record(text, code, intent),
-                                  intake_key=f"test:{next(keys)}", location=location, now=now,
-                                  respondent=respondent, transcript=[("citizen", text)], **kwargs)
+        case, created = open_case(
+            session,
+            "bot",
+            Intake(
+                text=text, triage=record(text, code, intent), key=f"test:{next(keys)}", location=location,
+                respondent=respondent, transcript=[("citizen", text)], **intake_fields(kwargs),
+            ),
+            now=now,
+            **kwargs,
+        )
         assert created
         return case
 

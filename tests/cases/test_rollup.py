@@ -57,9 +57,15 @@ def _open(session, rng: random.Random, i: int):
     text = rng.choice(TEXTS) + f"（第{i}件）"
     intent = rng.choice(["report_dispute"] * 4 + ["ask_legal", "public_service"])
     case, created_now = service.open_case(
-        session, "bot", text=text, triage=record(text, code, intent, line=rng.choice(LINES)),
-        intake_key=f"rollup:{i}", location=rng.choice(PLACES), respondent=rng.choice(RESPONDENTS),
-        people_count=rng.choice([None, 1, 3, 12]), now=created)
+        session,
+        "bot",
+        service.Intake(
+            text=text, triage=record(text, code, intent, line=rng.choice(LINES)), key=f"rollup:{i}",
+            location=rng.choice(PLACES), respondent=rng.choice(RESPONDENTS),
+            people_count=rng.choice([None, 1, 3, 12]),
+        ),
+        now=created,
+    )
     assert created_now
     return case.number
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select, text, update
 
 from hotline.cases.models import Case, CaseEvent, CaseMessage, InboundMessage, utcnow
-from hotline.cases.service import open_case
+from hotline.cases.service import Intake, open_case
 from hotline.config import PROJECT_ROOT
 from hotline.db import make_engine, make_sessionmaker
 from hotline.retention import PURGED
@@ -29,9 +29,14 @@ def hotline(args, url, tracker_url="sqlite:////nonexistent/none.db"):
 
 def _case(session, text, key, consent=True):
     record = build_record(text, {"name": "report_dispute", "confidence": 0.9}, None)
-    case, _ = open_case(session, "bot", text=text, triage=record, intake_key=key, channel="webchat",
-                        sender_id=f"web-{key}", contact_phone=PHONE if consent else None, pii_consent=consent,
-                        transcript=[("citizen", text)])
+    case, _ = open_case(
+        session,
+        "bot",
+        Intake(
+            text=text, triage=record, key=key, channel="webchat", sender_id=f"web-{key}",
+            contact_phone=PHONE if consent else None, pii_consent=consent, transcript=[("citizen", text)],
+        ),
+    )
     return case.id
 
 

@@ -190,7 +190,7 @@ def test_a_message_id_already_used_by_another_conversation_is_refused_and_change
 def test_while_a_mediator_holds_the_conversation_the_bot_is_silent_and_the_page_is_told_who(app, sessions):
     from hotline.cases.accounts import create_user
     from hotline.cases.models import CaseMessage
-    from hotline.cases.service import open_case
+    from hotline.cases.service import Intake, open_case
     from hotline.conversations import handoff
     from hotline.triage import build_record
 
@@ -201,9 +201,14 @@ def test_while_a_mediator_holds_the_conversation_the_bot_is_silent_and_the_page_
     with sessions.begin() as session:
         zhang = create_user(session, "zhang", "password-123", "mediator", "张调解")
         text = "邻居占了我家门口的过道"
-        case, _ = open_case(session, "bot", text=text, triage=build_record(text, "report_dispute", "neighbor"),
-                            intake_key="web-takeover", channel="webchat", sender_id=sender,
-                            transcript=[("citizen", text)])
+        case, _ = open_case(
+            session,
+            "bot",
+            Intake(
+                text=text, triage=build_record(text, "report_dispute", "neighbor"), key="web-takeover",
+                channel="webchat", sender_id=sender, transcript=[("citizen", text)],
+            ),
+        )
         handoff.request(session, case, reason="request_human")
         handoff.accept(session, case, zhang)
         number = case.number

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from hotline.cases.accounts import create_user
 from hotline.cases.models import Case, CaseEvent, CaseMessage
-from hotline.cases.service import open_case
+from hotline.cases.service import Intake, open_case
 from hotline.cases.tokens import create_token
 from hotline.config import Settings
 from hotline.triage import build_record
@@ -73,8 +73,11 @@ def probe(tmp_path_factory):
         numbers = []
         for i, text in enumerate(["楼上噪音扰民", "老板拖欠三个月工资，二十多个人", "邻居占用楼道堆放杂物"]):
             record = build_record(text, {"name": "report_dispute", "confidence": 0.9}, None)
-            case, _ = open_case(session, "bot", text=text, triage=record, intake_key=f"probe:{i}",
-                                transcript=[("citizen", text)])
+            case, _ = open_case(
+                session,
+                "bot",
+                Intake(text=text, triage=record, key=f"probe:{i}", transcript=[("citizen", text)]),
+            )
             numbers.append(case.number)
     chat = app.test_client()
     chat.get("/chat")  # the server issues the web chat's conversation (a cookie)

@@ -34,7 +34,7 @@ import requests
 
 from hotline.cases.accounts import ROLES, create_user
 from hotline.cases.models import Case
-from hotline.cases.service import add_party, open_case
+from hotline.cases.service import Intake, add_party, open_case
 from hotline.cases.tokens import create_token
 from hotline.config import PROJECT_ROOT, Settings
 from hotline.conversations import handoff
@@ -120,8 +120,14 @@ def _seed(sessions) -> Dict:
         for i, (text, code, extra) in enumerate(texts):
             record = build_record(text, {"name": "report_dispute", "confidence": 0.9},
                                   {"code": code, "confidence": 0.9})
-            case, _ = open_case(session, "bot", text=text, triage=record, intake_key=f"schemathesis:{i}",
-                                channel="webchat", sender_id=f"w{i}", transcript=[("citizen", text)], **extra)
+            case, _ = open_case(
+                session,
+                "bot",
+                Intake(
+                    text=text, triage=record, key=f"schemathesis:{i}", channel="webchat", sender_id=f"w{i}",
+                    transcript=[("citizen", text)], **extra,
+                ),
+            )
             if i == 0:
                 handoff.request(session, case, reason="request_human")
             if i == 3:

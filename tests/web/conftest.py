@@ -7,11 +7,12 @@ import re
 import pytest
 
 from hotline.cases.accounts import create_user
-from hotline.cases.service import open_case
+from hotline.cases.service import Intake, open_case
 from hotline.cases.tokens import create_token
 from hotline.config import Settings
 from hotline.triage import build_record
 from hotline.web import create_app
+from tests.cases.conftest import intake_fields
 
 
 @pytest.fixture
@@ -54,8 +55,13 @@ def make_case(sessions):
         with sessions.begin() as session:
             record = build_record(text, {"name": kwargs.pop("intent", "report_dispute"), "confidence": 0.9},
                                   {"code": code, "confidence": 0.9})
-            case, _ = open_case(session, "bot", text=text, triage=record, intake_key=f"web:{next(keys)}",
-                                transcript=[("citizen", text)], **kwargs)
+            case, _ = open_case(
+                session,
+                "bot",
+                Intake(text=text, triage=record, key=f"web:{next(keys)}", transcript=[("citizen", text)],
+                       **intake_fields(kwargs)),
+                **kwargs,
+            )
             return case.number
 
     return make

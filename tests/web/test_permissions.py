@@ -6,7 +6,7 @@ import re
 import pytest
 
 from hotline.cases.accounts import ROLES, create_user
-from hotline.cases.service import open_case
+from hotline.cases.service import Intake, open_case
 from hotline.cases.tokens import create_token
 from hotline.config import Settings
 from hotline.triage import build_record
@@ -51,8 +51,14 @@ def world(tmp_path_factory):
             _, tokens[role] = create_token(session, f"{role}-token", username=role)
         record = build_record("楼上漏水，电话13812345678", {"name": "report_dispute", "confidence": 0.9},
                               {"code": "neighbor", "confidence": 0.9})
-        case, _ = open_case(session, "bot", text="楼上漏水，电话13812345678", triage=record, intake_key="perm:1",
-                            contact_phone="13812345678", pii_consent=True)
+        case, _ = open_case(
+            session,
+            "bot",
+            Intake(
+                text="楼上漏水，电话13812345678", triage=record, key="perm:1", contact_phone="13812345678",
+                pii_consent=True,
+            ),
+        )
         number = case.number
     yield app, tokens, number
     app.extensions["hotline.engine"].dispose()
@@ -220,8 +226,14 @@ def test_phone_numbers_only_for_roles_that_need_them_and_every_view_is_recorded(
         _, viewer_secret = create_token(session, "reader-token", username="reader")
         record = build_record("我电话13812345678，楼上漏水", {"name": "report_dispute", "confidence": 0.9},
                               {"code": "neighbor", "confidence": 0.9})
-        case, _ = open_case(session, "bot", text="我电话13812345678，楼上漏水", triage=record, intake_key="pii:1",
-                            contact_phone="13812345678", pii_consent=True)
+        case, _ = open_case(
+            session,
+            "bot",
+            Intake(
+                text="我电话13812345678，楼上漏水", triage=record, key="pii:1", contact_phone="13812345678",
+                pii_consent=True,
+            ),
+        )
         number, case_id = case.number, case.id
     client = app.test_client()
     seen = client.get(f"/api/cases/{number}", headers={"Authorization": f"Bearer {viewer_secret}"}).get_json()
