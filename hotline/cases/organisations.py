@@ -52,47 +52,19 @@ def _flatten_areas(items: Any, parent: Optional[str], out: List[Dict[str, Any]],
 
 def validate(data: Any) -> List[str]:
     """Every problem in the file, in Chinese, so all can be fixed in one go."""
-    problems: List[str] = []
     if not isinstance(data, Mapping):
         return ["文件内容应是一个映射（areas、organisations、mediators）。"]
+    problems: List[str] = []
     areas: List[Dict[str, Any]] = []
     _flatten_areas(data.get("areas"), None, areas, problems)
-    area_codes = set()
+    area_codes = _unique_codes(areas, "地区", problems)
     for area in areas:
-        code = area.get("code")
-        if not code or not area.get("name"):
-            problems.append(f"地区缺少 code 或 name：{area.get('name') or code!r}")
-        if code in area_codes:
-            problems.append(f"地区代码重复：{code}")
-        area_codes.add(code)
         if area.get("kind") not in AREA_KINDS:
-            problems.append(f"地区 {code} 的 kind 应为 {'、'.join(AREA_KINDS)} 之一")
+            problems.append(f"地区 {area.get('code')} 的 kind 应为 {'、'.join(AREA_KINDS)} 之一")
     organisations = data.get("organisations") or []
-    org_codes = set()
+    org_codes = _unique_codes(organisations, "单位", problems)
     for org in organisations:
-        code = org.get("code")
-        if not code or not org.get("name"):
-            problems.append(f"单位缺少 code 或 name：{org!r}")
-        if code in org_codes:
-            problems.append(f"单位代码重复：{code}")
-        org_codes.add(code)
-        if org.get("kind", "mediation") not in ORGANISATION_KINDS:
-            problems.append(f"单位 {code} 的 kind 应为 {'、'.join(ORGANISATION_KINDS)} 之一")
-        if org.get("tier") is not None and org.get("tier") not in TIERS:
-            problems.append(f"单位 {code} 的 tier 应为 village、town、city 之一")
-        if org.get("kind", "mediation") == "mediation" and org.get("tier") is None:
-            problems.append(f"调解单位 {code} 需要 tier（village、town、city）")
-        if org.get("area") is not None and org.get("area") not in area_codes:
-            problems.append(f"单位 {code} 的地区 {org.get('area')} 不存在")
-        for route in org.get("routes") or []:
-            if not _valid_route(str(route)):
-                problems.append(f"单位 {code} 的分流去向 {route} 不正确")
-        for special in org.get("specialisms") or []:
-            if special not in DISPUTE_TYPES:
-                problems.append(f"单位 {code} 的专长 {special} 不是纠纷类型代码")
-    for org in organisations:
-        if org.get("parent") is not None and org.get("parent") not in org_codes:
-            problems.append(f"单位 {org.get('code')} 的上级 {org.get('parent')} 不存在")
+        problems.extend(_organisation_problems(org, area_codes, org_codes))
     problems.extend(_parent_cycles(organisations))
     usernames = set()
     for mediator in data.get("mediators") or []:
@@ -102,13 +74,53 @@ def validate(data: Any) -> List[str]:
         if name in usernames:
             problems.append(f"调解员用户名重复：{name}")
         usernames.add(name)
-        if mediator.get("organisation") not in org_codes:
-            problems.append(f"调解员 {name} 的单位 {mediator.get('organisation')} 不存在")
-        if mediator.get("role", "mediator") not in ROLES:
-            problems.append(f"调解员 {name} 的角色应为 {'、'.join(ROLES)} 之一")
-        for special in mediator.get("specialisms") or []:
-            if special not in DISPUTE_TYPES:
-                problems.append(f"调解员 {name} 的专长 {special} 不是纠纷类型代码")
+        problems.extend(_mediator_problems(mediator, org_codes))
+    return problems
+
+
+def _unique_codes(items: List[Mapping[str, Any]], what: str, problems: List[str]) -> set:
+    """The codes of areas or organisations; a missing code or name, or a repeated code, is a problem."""
+    codes = set()
+    for item in items:
+        code = item.get("code")
+        if not code or not item.get("name"):
+            shown = (item.get("name") or code) if what == "地区" else item
+            problems.append(f"{what}缺少 code 或 name：{shown!r}")
+        if code in codes:
+            problems.append(f"{what}代码重复：{code}")
+        codes.add(code)
+    return codes
+
+
+def _organisation_problems(org: Mapping[str, Any], area_codes: set, org_codes: set) -> List[str]:
+    code, kind, tier = org.get("code"), org.get("kind", "mediation"), org.get("tier")
+    problems = []
+    if kind not in ORGANISATION_KINDS:
+        problems.append(f"单位 {code} 的 kind 应为 {'、'.join(ORGANISATION_KINDS)} 之一")
+    if tier is not None and tier not in TIERS:
+        problems.append(f"单位 {code} 的 tier 应为 village、town、city 之一")
+    if kind == "mediation" and tier is None:
+        problems.append(f"调解单位 {code} 需要 tier（village、town、city）")
+    if org.get("area") is not None and org.get("area") not in area_codes:
+        problems.append(f"单位 {code} 的地区 {org.get('area')} 不存在")
+    if org.get("parent") is not None and org.get("parent") not in org_codes:
+        problems.append(f"单位 {code} 的上级 {org.get('parent')} 不存在")
+    problems.extend(f"单位 {code} 的分流去向 {route} 不正确" for route in org.get("routes") or []
+                    if not _valid_route(str(route)))
+    problems.extend(f"单位 {code} 的专长 {special} 不是纠纷类型代码" for special in org.get("specialisms") or []
+                    if special not in DISPUTE_TYPES)
+    return problems
+
+
+def _mediator_problems(mediator: Mapping[str, Any], org_codes: set) -> List[str]:
+    name = mediator.get("username")
+    problems = []
+    if mediator.get("organisation") not in org_codes:
+        problems.append(f"调解员 {name} 的单位 {mediator.get('organisation')} 不存在")
+    if mediator.get("role", "mediator") not in ROLES:
+        problems.append(f"调解员 {name} 的角色应为 {'、'.join(ROLES)} 之一")
+    problems.extend(f"调解员 {name} 的专长 {special} 不是纠纷类型代码" for special in mediator.get("specialisms") or []
+                    if special not in DISPUTE_TYPES)
     return problems
 
 

@@ -261,69 +261,70 @@ def _number_tokens(text: str):
 
 
 def _quantities(text: str, blocked: List[Span]) -> List[Entity]:
+    """Durations, head counts and sums of money, each number read once (left to right, outside `blocked`)."""
     found: List[Entity] = []
     claimed = list(blocked)
-
     for m in _HALF_DURATION.finditer(text):
-        if _overlaps(m.start(), m.end(), claimed):
-            continue
         unit = _DURATION_UNITS[m.group(4)]
-        if unit == "day" and m.group(2):  # 半个天 is not Chinese
+        if _overlaps(m.start(), m.end(), claimed) or (unit == "day" and m.group(2)):  # 半个天 is not Chinese
             continue
         found.append(_entity("duration", _duration_value(0.5, unit), text, m.start(), m.end()))
         claimed.append((m.start(), m.end()))
-
     for start, end, value in _number_tokens(text):
-        token = text[start:end]
-        if _overlaps(start, end, claimed):
+        if _overlaps(start, end, claimed) or text[max(0, start - 8):start].endswith("第"):
             continue
-        before = text[max(0, start - 8):start]
-        if before.endswith("第"):
-            continue
-        rest = text[end:end + 12]
-
-        d = _DURATION_TAIL.match(rest)
-        if d and (d.group(4) != "月" or d.group(1) or d.group(2)):
-            amount = float(value)
-            if d.group(1) or d.group(5) == "半":
-                amount += 0.5
-            stop = end + d.end()
-            found.append(_entity("duration", _duration_value(amount, _DURATION_UNITS[d.group(4)]), text, start, stop))
-            claimed.append((start, stop))
-            continue
-
-        p = _PEOPLE_TAIL.match(rest)
-        if not p and before.endswith("家"):
-            p = _HOUSEHOLD_MOUTHS.match(rest)  # 一家三口
-        if p and value == 1 and p.group().startswith("家"):
-            # 一家 / 一家人 / 一家老小: one household of an unknown size, so no head count (the bot asks).
-            claimed.append((start, end + p.end()))
-            continue
-        if p and isinstance(value, int) and value > 0:
-            stop = end + p.end()
-            found.append(_entity("people_count", value, text, start, stop))
-            claimed.append((start, stop))
-            continue
-
-        c = _CURRENCY_TAIL.match(rest)
-        if c:
-            stop = end + c.end()
-            found.append(_entity("amount", int(round(value)), text, start, stop))
-            claimed.append((start, stop))
-            continue
-        if _MEASURE_TAIL.match(rest) or _BEFORE_NOT_AMOUNT.search(before):
-            continue
-        has_magnitude = bool(re.search(r"[百千万亿kKwW]", token))
-        if not has_magnitude:
-            if token in _HOTLINES or not _MONEY_CONTEXT.search(before) or value < 10:
-                continue
-        if value <= 0:
-            continue
-        if before.endswith(("¥", "￥")):
-            start -= 1
-        found.append(_entity("amount", int(round(value)), text, start, end))
-        claimed.append((start, end))
+        reading = _duration_at(text, start, end, value) or _people_at(text, start, end, value) or \
+            _amount_at(text, start, end, value)
+        if reading is not None:
+            entity, span = reading
+            claimed.append(span)
+            if entity is not None:
+                found.append(entity)
     return found
+
+
+# What a number at text[start:end] counts: (the entity or None, the span it claims), or None when it is not one.
+Reading = Optional[Tuple[Optional[Entity], Span]]
+
+
+def _duration_at(text: str, start: int, end: int, value: float) -> Reading:
+    d = _DURATION_TAIL.match(text[end:end + 12])
+    if not d or (d.group(4) == "月" and not d.group(1) and not d.group(2)):
+        return None
+    amount = float(value) + (0.5 if d.group(1) or d.group(5) == "半" else 0)
+    stop = end + d.end()
+    return _entity("duration", _duration_value(amount, _DURATION_UNITS[d.group(4)]), text, start, stop), (start, stop)
+
+
+def _people_at(text: str, start: int, end: int, value: float) -> Reading:
+    rest = text[end:end + 12]
+    p = _PEOPLE_TAIL.match(rest)
+    if not p and text[max(0, start - 8):start].endswith("家"):
+        p = _HOUSEHOLD_MOUTHS.match(rest)  # 一家三口
+    if p and value == 1 and p.group().startswith("家"):
+        # 一家 / 一家人 / 一家老小: one household of an unknown size, so no head count (the bot asks).
+        return None, (start, end + p.end())
+    if p and isinstance(value, int) and value > 0:
+        stop = end + p.end()
+        return _entity("people_count", value, text, start, stop), (start, stop)
+    return None
+
+
+def _amount_at(text: str, start: int, end: int, value: float) -> Reading:
+    before, rest = text[max(0, start - 8):start], text[end:end + 12]
+    c = _CURRENCY_TAIL.match(rest)
+    if c:
+        stop = end + c.end()
+        return _entity("amount", int(round(value)), text, start, stop), (start, stop)
+    if _MEASURE_TAIL.match(rest) or _BEFORE_NOT_AMOUNT.search(before) or value <= 0:
+        return None
+    token = text[start:end]
+    if not re.search(r"[百千万亿kKwW]", token) and (
+            token in _HOTLINES or not _MONEY_CONTEXT.search(before) or value < 10):
+        return None
+    if before.endswith(("¥", "￥")):
+        start -= 1
+    return _entity("amount", int(round(value)), text, start, end), (start, end)
 
 
 # --- places --------------------------------------------------------------------
