@@ -14,14 +14,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
-from actions.forms import StoppableFormValidation
+from actions.forms import DECLINED, StoppableFormValidation, phone_slot
 from hotline.cases.errors import CaseError
 from hotline.conversations import consent, intake
 
 logger = logging.getLogger(__name__)
 
 PHONE = "consent_phone"
-DECLINED = "declined"
 # What the citizen is told for each outcome (named in full, so the domain test finds every name).
 RESPONSES = {
     consent.GRANTED: "utter_consent_granted_on_case",
@@ -97,14 +96,7 @@ class ValidateConsentPhoneForm(StoppableFormValidation):
 
     def validate_consent_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
-        text = str(value or "")
-        phone = intake.read_phone(text)
-        if phone:
-            return {PHONE: phone}
-        if intake.read_yes_no(text, common.intent_of(tracker)) is False:
-            return {PHONE: DECLINED}
-        dispatcher.utter_message(response="utter_invalid_consent_phone")
-        return {PHONE: None}
+        return phone_slot(PHONE, value, dispatcher, tracker, "utter_invalid_consent_phone")
 
 
 class ActionSaveConsentPhone(Action):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import List, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
@@ -10,6 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
+from hotline.conversations import intake
+
+# A phone slot's value when the citizen says no to leaving one (no phone number looks like it).
+DECLINED = "declined"
 
 
 class StoppableFormValidation(FormValidationAction, ABC):
@@ -30,3 +34,17 @@ class StoppableFormValidation(FormValidationAction, ABC):
         if common.wants_to_stop(tracker):
             return [SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction(self.stop_action)]
         return await super().run(dispatcher, tracker, domain)
+
+
+def phone_slot(slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+               invalid_response: str) -> Dict[Text, Any]:
+    """A form's phone question: the number read from the answer, DECLINED for a no, else `invalid_response` and
+    the question again."""
+    text = str(value or "")
+    phone = intake.read_phone(text)
+    if phone:
+        return {slot: phone}
+    if intake.read_yes_no(text, common.intent_of(tracker)) is False:
+        return {slot: DECLINED}
+    dispatcher.utter_message(response=invalid_response)
+    return {slot: None}

@@ -18,11 +18,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common
-from actions.forms import StoppableFormValidation
+from actions.forms import DECLINED, StoppableFormValidation, phone_slot
 from hotline.cases.models import Case
 from hotline.cases.queries import get_case
 from hotline.cases.service import Intake, add_message, open_case
-from hotline.conversations import handoff, intake, status, wording
+from hotline.conversations import handoff, status, wording
 from hotline.triage.routing import route as route_for
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,6 @@ INTENT_CHOICES = {
     "request_human": "转人工服务",
     "emergency": "有危险，需要报警",
 }
-DECLINED = "declined"
 # How the hand-off message starts, by why the conversation goes to a person.
 HANDOFF_LEADS = {"fallback": "utter_handoff_lead_fallback", "warning": "utter_handoff_lead_warning",
                  "request_human": "utter_handoff_lead_request_human"}
@@ -237,14 +236,7 @@ class ValidateCallbackForm(StoppableFormValidation):
 
     def validate_callback_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        text = str(value or "")
-        phone = intake.read_phone(text)
-        if phone:
-            return {"callback_phone": phone}
-        if intake.read_yes_no(text, common.intent_of(tracker)) is False:
-            return {"callback_phone": DECLINED}
-        dispatcher.utter_message(response="utter_invalid_callback_phone")
-        return {"callback_phone": None}
+        return phone_slot("callback_phone", value, dispatcher, tracker, "utter_invalid_callback_phone")
 
 
 class ActionRequestCallback(Action):
