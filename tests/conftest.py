@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,20 @@ def model_path() -> Path:
     if not path.exists():
         pytest.fail("no trained model at models/current.tar.gz: run the suite with `make test`, which trains it")
     return path.resolve()
+
+
+@pytest.fixture(scope="session")
+def local_parser(model_path):
+    """The trained model parsing in this process (hotline.cli.LocalParser: what the parse endpoint answers),
+    loaded once for the session. Loading runs TensorFlow, Keras and Rasa's own imports (pykwalify loads its
+    extensions with load_module), which warn about their own deprecations on a fresh venv: not ours to fix."""
+    from hotline.cli import LocalParser
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        parser = LocalParser(model_path)
+        parser.parse("你好")
+    return parser
 
 
 @pytest.fixture(scope="session")

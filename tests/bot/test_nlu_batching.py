@@ -5,7 +5,6 @@ import asyncio
 import json
 import threading
 import time
-import warnings
 from types import SimpleNamespace
 
 import pytest
@@ -36,16 +35,8 @@ def canonical(parse: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def local(model_path):
-    from hotline.cli import LocalParser
-
-    # Loading a model runs TensorFlow, Keras and Rasa's own imports, which warn about their
-    # own deprecations on a fresh venv (as in tests/nlu/test_regression.py).
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        parser = LocalParser(model_path)
-        parser.parse("你好")
-    return parser
+def local(local_parser):
+    return local_parser
 
 
 @pytest.fixture(scope="module")

@@ -56,11 +56,8 @@ def test_triage_highlights_the_trigger_words_and_names_everything_in_chinese(sea
 
 
 @pytest.fixture(scope="module")
-def model_parse(model_path):
-    """The trained model parsing in this process: what the parse endpoint answers."""
-    from hotline.cli import LocalParser
-
-    return LocalParser(model_path).parse
+def model_parse(local_parser):
+    return local_parser.parse
 
 
 def test_the_panel_shows_the_top_three_dispute_types_with_their_confidence(seats, sessions, model_parse, monkeypatch):
