@@ -45,30 +45,16 @@ INTENTS = (
     "withdraw_consent",
 )
 
-# Intents that are never about a dispute: their dispute_type is null unless a
-# danger signal fires (the message is then an emergency).
-NON_DISPUTE_INTENTS = frozenset({
-    "greet",
-    "goodbye",
-    "thank",
-    "affirm",
-    "deny",
-    "stop",
-    "rate",
-    "bot_challenge",
-    "out_of_scope",
-    "public_service",
-    "check_status",
-    "give_consent",
-    "withdraw_consent",
-})
-
 SMALL_TALK_INTENTS = frozenset({
     # stop ends what the bot is doing; rate scores a resolved case; give_consent and withdraw_consent keep or
     # erase the phone: the dialogue's own turns, no dispute.
     "greet", "goodbye", "thank", "affirm", "deny", "stop", "rate", "bot_challenge", "out_of_scope",
     "give_consent", "withdraw_consent",
 })
+
+# Intents that are never about a dispute: their dispute_type is null unless a
+# danger signal fires (the message is then an emergency).
+NON_DISPUTE_INTENTS = SMALL_TALK_INTENTS | {"public_service", "check_status"}
 
 # Highest first (docs/DOMAIN.md): orange > red > yellow.
 WARNING_LEVELS = ("orange", "red", "yellow")
