@@ -36,9 +36,6 @@ INTENT_CHOICES = {
     "request_human": "转人工服务",
     "emergency": "有危险，需要报警",
 }
-# How the hand-off message starts, by why the conversation goes to a person.
-HANDOFF_LEADS = {"fallback": "utter_handoff_lead_fallback", "warning": "utter_handoff_lead_warning",
-                 "request_human": "utter_handoff_lead_request_human"}
 
 
 def _minutes() -> int:
@@ -83,8 +80,7 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, number: Optiona
             case = _case_for_handoff(session, tracker, number, reason)
             handoff.request(session, case, reason=reason)
             number = case.number
-            params = {"lead": wording.text(HANDOFF_LEADS.get(reason, HANDOFF_LEADS["request_human"])),
-                      "number": number, "minutes": _minutes()}
+            params = handoff.notice_params(reason, number, common.settings().handoff_wait_seconds)
             # The case keeps what the citizen reads: the same response, rendered here.
             add_message(session, case, "bot", wording.text("utter_handoff", **params))
     except Exception:  # noqa: BLE001 - the citizen must not be left waiting for nobody

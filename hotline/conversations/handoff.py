@@ -18,7 +18,7 @@ index holds that even when two requests race.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional
 
 from sqlalchemy import case as sql_case, select, update
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +29,7 @@ from hotline.cases.actors import ActorLike, as_actor
 from hotline.cases.errors import Conflict, InvalidInput, PermissionDenied
 from hotline.cases.lifecycle import OPEN_STATUSES, QUEUE_STATUSES
 from hotline.cases.models import Case, CaseMessage, Handoff, InboundMessage, User, utcnow
-from hotline.conversations import outbox
+from hotline.conversations import outbox, wording
 
 OPEN = ("waiting", "active")
 REASONS = {
@@ -66,6 +66,17 @@ def latest_for_case(session: Session, case: Case) -> Optional[Handoff]:
     return session.execute(
         select(Handoff).where(Handoff.case_id == case.id).order_by(Handoff.id.desc()).limit(1)
     ).unique().scalar_one_or_none()
+
+
+# How the hand-off message starts, by why the conversation goes to a person (bot/domain/handoff.yml).
+HANDOFF_LEADS = {"fallback": "utter_handoff_lead_fallback", "warning": "utter_handoff_lead_warning",
+                 "request_human": "utter_handoff_lead_request_human"}
+
+
+def notice_params(reason: str, number: str, wait_seconds: float) -> Dict[str, object]:
+    """The parameters of `utter_handoff`: why, the case number, how many minutes a person takes at most."""
+    return {"lead": wording.text(HANDOFF_LEADS.get(reason, HANDOFF_LEADS["request_human"])), "number": number,
+            "minutes": max(1, round(wait_seconds / 60))}
 
 
 def latest_of(session: Session, channel: str, sender_id: str,

@@ -48,6 +48,7 @@ from hotline.conversations import handoff as handoffs
 from hotline.conversations import outbox
 from hotline.conversations import wording
 from hotline.conversations.safety import EMERGENCY, is_danger, reply_while_handed_off
+from hotline.db import settings_of
 from hotline.privacy import mask_address, mask_personal
 from hotline.rasa_client import RasaUnavailable
 from hotline.triage import build_record
@@ -230,7 +231,7 @@ def _process_one(session: Session, bot: Bot, row: InboundMessage, *, retry: bool
     danger = danger_by_rule(text)
     handoff = handoffs.citizen_said(session, row.channel, row.sender_id, text)
     if handoff is not None:
-        return _while_handed_off(session, bot, row, handoff, danger)
+        return _while_handed_off(session, bot, row, handoff, danger, retry=retry)
     instance = bot.actions_instance(last_seen=True)
     try:
         raw = _earlier_turn(bot, row) if retry else None
@@ -301,7 +302,8 @@ def _queued(session: Session, row: InboundMessage, failure: RasaUnavailable, dan
     return Outcome("queued", replies)
 
 
-def _while_handed_off(session: Session, bot: Bot, row: InboundMessage, handoff, danger: bool) -> Outcome:
+def _while_handed_off(session: Session, bot: Bot, row: InboundMessage, handoff, danger: bool, *,
+                      retry: bool = False) -> Outcome:
     """A person holds (or is about to take) the conversation: the message is in the case's transcript.
 
     The bot stays silent, except for what `safety.reply_while_handed_off`
@@ -310,6 +312,9 @@ def _while_handed_off(session: Session, bot: Bot, row: InboundMessage, handoff, 
     """
     replies = []
     reply = reply_while_handed_off(session, handoff, row.text)
+    if reply is None and retry and _handed_off_by_a_lost_turn(session, row, handoff):
+        reply = wording.text("utter_handoff", **handoffs.notice_params(
+            handoff.reason, handoff.case.number, settings_of(session).handoff_wait_seconds))
     if reply:
         replies.append(_reply(session, row, reply, case=handoff.case))
     text, outcome = row.text, _done(session, row, replies)
@@ -320,6 +325,13 @@ def _while_handed_off(session: Session, bot: Bot, row: InboundMessage, handoff, 
         logger.warning("message %s reached the person on case %s but not Rasa's tracker: %s", row.message_id,
                        handoff.case.number, failure)
     return outcome
+
+
+def _handed_off_by_a_lost_turn(session: Session, row: InboundMessage, handoff) -> bool:
+    """This message's own turn handed the conversation to a person (the case and the hand-off were stored by the
+    action server) but Rasa died before answering: the citizen never heard of the hand-off, and hears it now."""
+    return handoff.requested_at >= row.received_at and not outbox.told_since(
+        session, row.channel, row.sender_id, handoff.requested_at)
 
 
 @dataclass

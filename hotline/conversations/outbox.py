@@ -127,6 +127,14 @@ def noticed(session: Session, case_id: int, case_event: int) -> bool:
     return any(isinstance(p, dict) and p.get(CASE_EVENT) == case_event for p in payloads)
 
 
+def told_since(session: Session, channel: str, recipient: str, since: dt.datetime) -> bool:
+    """Whether anything was queued for the citizen of this conversation at or after `since`."""
+    return session.execute(
+        select(OutboxMessage.id).where(OutboxMessage.target == "citizen", OutboxMessage.channel == channel,
+                                       OutboxMessage.recipient == recipient, OutboxMessage.created_at >= since)
+        .limit(1)).first() is not None
+
+
 def mark_sent(session: Session, ids: List[int], now: Optional[dt.datetime] = None) -> None:
     """Messages a pull channel received in the answer to its own request."""
     if ids:

@@ -11,7 +11,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from hotline.cases.models import CaseEvent, InboundMessage, OutboxMessage
+from hotline.cases.models import Case, CaseEvent, InboundMessage, OutboxMessage
 from hotline.conversations import handoff, inbox, outbox
 from hotline.conversations.safety import EMERGENCY_TEXT
 from hotline.privacy import mask_personal
@@ -251,6 +251,50 @@ def test_a_turn_rasa_kept_but_never_answered_is_answered_from_the_tracker_not_ru
     assert [t[1] for t in bot.turns] == ["邻居家装修太吵"]  # one turn: one report, not two
     # The next message is sent as usual.
     assert deliver(sessions, bot, "webchat", "m-2", "conv-1", "什么时候来人")[1:] == ("answered", ["收到：什么时候来人"])
+
+
+class HandsOffThenDiesBot(RecordingBot):
+    """The turn's action opens the case and hands the conversation to a person (the action server's own
+    transaction), then Rasa dies before it saves the turn or answers: the tracker keeps nothing of it."""
+
+    def __init__(self, sessions, make_case):
+        super().__init__()
+        self.sessions, self.make_case, self.died = sessions, make_case, False
+
+    def send(self, sender_id, text, metadata=None):
+        if text == "对" and not self.died:
+            self.died = True
+            with self.sessions.begin() as session:
+                case = self.make_case(session, "老板拖欠我们三个月工资", "labor", channel="webchat", sender_id=sender_id)
+                handoff.request(session, case, reason="warning")
+            raise RasaUnavailable("Remote end closed connection without response")
+        return super().send(sender_id, text, metadata)
+
+
+def test_a_hand_off_made_by_a_turn_whose_answer_was_lost_is_told_to_the_citizen_once(sessions, make_case):
+    bot = HandsOffThenDiesBot(sessions, make_case)
+    assert deliver(sessions, bot, "webchat", "m-1", "conv-1", "对")[1:] == ("queued", [])
+    assert inbox.retry_due(sessions, bot).answered
+    row = inbound(sessions, "webchat", "m-1")
+    with sessions() as session:
+        number = session.execute(select(Case.number).where(Case.sender_id == "conv-1")).scalar_one()
+    told = [r["text"] for r in row.replies]
+    assert len(told) == 1 and "转接人工" in told[0] and number in told[0] and "尽快介入" in told[0]
+    # The person holds the conversation now: the next message is theirs to answer, nothing is repeated.
+    assert deliver(sessions, bot, "webchat", "m-2", "conv-1", "好的我等着")[1:] == ("answered", [])
+
+
+def test_a_retried_message_whose_hand_off_was_already_announced_gets_no_second_notice(sessions, make_case):
+    bot = RecordingBot()
+    bot.down = True
+    assert deliver(sessions, bot, "webchat", "m-3", "conv-2", "在吗")[1] == "queued"
+    with sessions.begin() as session:  # meanwhile the conversation went to a person, and the citizen was told
+        case = make_case(session, "楼上漏水", "neighbor", channel="webchat", sender_id="conv-2")
+        handoff.request(session, case, reason="request_human")
+        outbox.to_citizen(session, channel="webchat", recipient="conv-2", text="正在为您转接人工服务", case=case)
+    bot.down = False
+    assert inbox.retry_due(sessions, bot).answered
+    assert inbound(sessions, "webchat", "m-3").replies == []
 
 
 def test_a_silent_turn_with_the_action_server_up_is_not_repeated(sessions):
