@@ -39,7 +39,7 @@ INTENT_CHOICES = {
 
 
 def _minutes() -> int:
-    return max(1, round(common.settings().handoff_wait_seconds / 60))
+    return handoff.wait_minutes(common.settings().handoff_wait_seconds)
 
 
 def _case_for_handoff(session, tracker: Tracker, number: Optional[str], reason: str) -> Case:

@@ -76,7 +76,12 @@ HANDOFF_LEADS = {"fallback": "utter_handoff_lead_fallback", "warning": "utter_ha
 def notice_params(reason: str, number: str, wait_seconds: float) -> Dict[str, object]:
     """The parameters of `utter_handoff`: why, the case number, how many minutes a person takes at most."""
     return {"lead": wording.text(HANDOFF_LEADS.get(reason, HANDOFF_LEADS["request_human"])), "number": number,
-            "minutes": max(1, round(wait_seconds / 60))}
+            "minutes": wait_minutes(wait_seconds)}
+
+
+def wait_minutes(wait_seconds: float) -> int:
+    """How many minutes the citizen is told a person takes at most (never "0 minutes")."""
+    return max(1, round(wait_seconds / 60))
 
 
 def latest_of(session: Session, channel: str, sender_id: str,
