@@ -17,6 +17,10 @@ def signals_of(text):
         ("邻居拿着菜刀在砸我家门", "danger:violence_now", ["在砸我家门"]),
         ("他用钢管把我车砸了", "danger:weapon", ["用钢管"]),
         ("他们动刀子了", "danger:weapon", ["动刀子了"]),
+        ("他用刀砍了我", "danger:weapon", ["用刀砍"]),
+        ("他用刀砍了我", "danger:threat_to_kill", ["砍了我"]),
+        ("他砍伤了我", "danger:threat_to_kill", ["砍伤了我"]),
+        ("他用枪指着我", "danger:weapon", ["用枪指"]),
         ("我喝农药算了", "danger:self_harm", ["喝农药"]),
         ("我真的不想活了", "danger:self_harm", ["不想活了"]),
         ("他说要跳楼", "danger:self_harm", ["跳楼"]),
@@ -67,6 +71,11 @@ def test_signal_and_trigger_words(text, code, words):
         "我家的鸡被邻居毒死了",
         "上个月跟邻居打架受伤了，医药费花了五千，对方不赔",
         "小区旁边要建垃圾焚烧厂，居民能反对吗",
+        # Idioms and legal senses of danger words.
+        "信用社扣了我的救命钱抵贷款",
+        "这笔钱是他的救命稻草",
+        "父亲去世了，他生前写的遗书有效吗",
+        "我用剪刀把他家伸过来的树枝剪了",
     ],
 )
 def test_no_danger_and_no_collective_action(text):
