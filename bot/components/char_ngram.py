@@ -29,7 +29,9 @@ TRUSTED_TYPES = frozenset({
     "numpy.int64",
     "builtins.dict",
     "scipy.sparse._csr.csr_matrix",
+    "sklearn.pipeline.FeatureUnion",
     "bot.components.char_ngram.char_wb_and_last_clause",
+    "bot.components.char_ngram.jieba_tag_features",
 })
 
 # Clause ends: the last clause of a message is its question or demand.
@@ -58,29 +60,55 @@ def char_wb_and_last_clause(text: str) -> List[str]:
     return grams
 
 
+# jieba tags that name a kind of thing rather than a word: a person, a place, an organisation, another
+# proper name, a time, a number, a Latin-script word. "播放<nr>的歌" then reads like any singer's song.
+GENERALISED_TAGS = frozenset({"nr", "nrfg", "nrt", "ns", "nt", "nz", "t", "m", "eng"})
+
+
+@lru_cache(maxsize=100_000)
+def _tagged(text: str) -> Tuple[Tuple[str, str], ...]:
+    import jieba.posseg
+
+    return tuple((pair.word, pair.flag) for pair in jieba.posseg.cut(text) if pair.word.strip())
+
+
+def jieba_tag_features(text: str) -> List[str]:
+    """jieba's words and part-of-speech tags as features beside the character n-grams (`tag_weight`):
+    each tag and tag pair, each word, and word pairs with names, places, times and numbers replaced by
+    their tag. The words come with the domain dictionary the tokenizer loads. Cached per text: training
+    fits the same texts several times (calibration folds). Module-level so skops can store it."""
+    tagged = _tagged(text)
+    tags = [flag for _, flag in tagged]
+    general = [f"<{flag}>" if flag in GENERALISED_TAGS else word for word, flag in tagged]
+    return ([f"T:{t}" for t in tags] + [f"TT:{a}_{b}" for a, b in zip(tags, tags[1:])]
+            + [f"W:{word}" for word, _ in tagged] + [f"G:{a}_{b}" for a, b in zip(general, general[1:])])
+
+
 class CharNgramModel:
     """`analyzer` is sklearn's: "char" n-grams run across spaces, "char_wb" n-grams stay inside
     space-separated chunks (and mark their edges); "char_wb_last_clause" is char_wb 1-2 plus the
     last clause's n-grams apart (`char_wb_and_last_clause`; the n-gram range is then fixed);
-    `class_weight` "balanced" or None."""
+    `class_weight` "balanced" or None; `tag_weight` > 0 adds jieba's words and tags
+    (`jieba_tag_features`) at that weight beside the characters."""
 
     # The softmax sharpness of a model that was not calibrated (see `calibrate`).
     DEFAULT_SHARPNESS = 3.0
 
     def __init__(self, min_ngram: int = 1, max_ngram: int = 3, C: float = 1.0, analyzer: str = "char",
                  class_weight: Optional[str] = "balanced", pipeline: Any = None,
-                 sharpness: float = DEFAULT_SHARPNESS) -> None:
+                 sharpness: float = DEFAULT_SHARPNESS, tag_weight: float = 0.0) -> None:
         if analyzer not in ("char", "char_wb", "char_wb_last_clause"):
             raise ValueError(f"analyzer must be 'char', 'char_wb' or 'char_wb_last_clause', not {analyzer!r}")
         self.min_ngram, self.max_ngram, self.C = min_ngram, max_ngram, C
         self.analyzer, self.class_weight = analyzer, class_weight
         self.pipeline = pipeline
         self.sharpness = sharpness
+        self.tag_weight = tag_weight
 
     def estimator(self) -> Any:
         """An unfitted scikit-learn pipeline with this model's options (bench/char_options.py compares them)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.pipeline import Pipeline
+        from sklearn.pipeline import FeatureUnion, Pipeline
         from sklearn.svm import LinearSVC
 
         if self.analyzer == "char_wb_last_clause":
@@ -88,6 +116,10 @@ class CharNgramModel:
         else:
             vectorizer = TfidfVectorizer(analyzer=self.analyzer, ngram_range=(self.min_ngram, self.max_ngram),
                                          sublinear_tf=True)
+        if self.tag_weight:
+            vectorizer = FeatureUnion([("chars", vectorizer),
+                                       ("tags", TfidfVectorizer(analyzer=jieba_tag_features, sublinear_tf=True))],
+                                      transformer_weights={"chars": 1.0, "tags": self.tag_weight})
         return Pipeline([
             ("tfidf", vectorizer),
             ("svm", LinearSVC(C=self.C, class_weight=self.class_weight)),
@@ -168,7 +200,9 @@ class CharNgramModel:
         margins = np.atleast_2d(self.pipeline.decision_function(list(texts)))
         if margins.shape[1] == 1:  # two classes: one margin column
             margins = np.hstack([-margins, margins])
-        vocabulary = self.pipeline.named_steps["tfidf"].vocabulary_
+        features = self.pipeline.named_steps["tfidf"]
+        # With jieba's tags beside them, the characters' vectorizer is the union's first part.
+        vocabulary = (features.transformer_list[0][1] if hasattr(features, "transformer_list") else features).vocabulary_
         classes = self.classes
         results = []
         for text, row in zip(texts, margins):
@@ -204,7 +238,8 @@ class CharNgramModel:
 
 
 def config_of(config: Dict[str, Any]) -> Dict[str, Any]:
-    return {k: config[k] for k in ("min_ngram", "max_ngram", "C", "analyzer", "class_weight") if k in config}
+    return {k: config[k] for k in ("min_ngram", "max_ngram", "C", "analyzer", "class_weight", "tag_weight")
+            if k in config}
 
 
 class CharNgramComponent:

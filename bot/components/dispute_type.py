@@ -53,7 +53,8 @@ class DisputeTypeClassifier(CharNgramComponent, GraphComponent):
         # 5-fold CV on the project's data (docs/BENCHMARKS.md): char_wb 1-2 grams without class
         # weights beat the intent model's char 1-3 "balanced" by 2-3 points of dispute-type macro-F1:
         # balancing shrinks `none`, the largest class, and messages about no dispute then got a type.
-        return {"min_ngram": 1, "max_ngram": 2, "C": 1.0, "analyzer": "char_wb", "class_weight": None,
+        # jieba's tags beside the characters (tag_weight 0.5): docs/BENCHMARKS.md, "NLU round 3".
+        return {"min_ngram": 1, "max_ngram": 2, "C": 1.0, "analyzer": "char_wb", "class_weight": None, "tag_weight": 0.5,
                 "calibrate": True, "augment_letters": True}
 
     def train(self, training_data: TrainingData) -> Resource:

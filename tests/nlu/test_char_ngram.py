@@ -18,9 +18,9 @@ def test_unknown_analyzer_is_refused():
 
 def test_config_of_passes_the_new_options_and_nothing_else():
     config = {"min_ngram": 1, "max_ngram": 2, "C": 0.5, "analyzer": "char_wb", "class_weight": None,
-              "diet_weight": 0.25}
+              "tag_weight": 0.5, "diet_weight": 0.25}
     assert config_of(config) == {"min_ngram": 1, "max_ngram": 2, "C": 0.5, "analyzer": "char_wb",
-                                 "class_weight": None}
+                                 "class_weight": None, "tag_weight": 0.5}
 
 
 def test_char_wb_model_without_class_weights_round_trips(tmp_path):
@@ -47,6 +47,34 @@ def test_pipeline_component_defaults():
     intent = CharNgramIntentClassifier.get_default_config()
     assert (intent["analyzer"], intent["class_weight"]) == ("char_wb_last_clause", "balanced")
     assert intent["calibrate"] and dispute["calibrate"]
+    # jieba's words and tags beside the characters, in both (docs/BENCHMARKS.md, 2026-12-05).
+    assert intent["tag_weight"] == dispute["tag_weight"] == 0.5
+
+
+def test_jieba_features_name_the_kind_of_a_name_place_or_time():
+    from bot.components.char_ngram import jieba_tag_features
+
+    one, other = jieba_tag_features("我想听周杰伦的歌"), jieba_tag_features("我想听刘德华的歌")
+    assert "G:<nr>_的" in one and "G:<nr>_的" in other  # two singers, one feature
+    assert "W:周杰伦" in one and "W:周杰伦" not in other
+    assert any(f.startswith("TT:") for f in one)
+    assert "G:<ns>_天气" in jieba_tag_features("明天北京天气怎么样")
+
+
+def test_a_model_with_jieba_tags_round_trips_through_storage(tmp_path):
+    model = CharNgramModel(analyzer="char_wb", max_ngram=2, tag_weight=0.5).fit(CALIBRATION_TEXTS,
+                                                                                 CALIBRATION_LABELS, calibrate=True)
+    union = model.pipeline.named_steps["tfidf"]
+    assert [name for name, _ in union.transformer_list] == ["chars", "tags"]
+    assert union.transformer_weights == {"chars": 1.0, "tags": 0.5}
+    path = tmp_path / "model.skops"
+    model.save(path)
+    loaded = CharNgramModel.load(path)
+    texts = ["楼上又在跺脚", "工资到现在没发", "你好"]
+    assert loaded.probabilities(texts) == model.probabilities(texts)
+    assert [r[0][0] for r in loaded.probabilities(texts)] == ["neighbor", "labor", "greet"]
+    # The unseen-character check reads the characters' vocabulary inside the union.
+    assert max(score for _, score in loaded.probabilities(["zzzz"])[0]) == pytest.approx(1 / 3)
 
 
 def test_the_last_clause_of_a_long_message_counts_apart():
