@@ -21,6 +21,8 @@ def signals_of(text):
         ("他用刀砍了我", "danger:threat_to_kill", ["砍了我"]),
         ("他砍伤了我", "danger:threat_to_kill", ["砍伤了我"]),
         ("他用枪指着我", "danger:weapon", ["用枪指"]),
+        ("我现在被贷款公司软禁了，腿都肿了", "danger:violence_now", ["软禁"]),
+        ("他们把我关在屋里不让出去", "danger:violence_now", ["关在屋里不让出"]),
         ("我喝农药算了", "danger:self_harm", ["喝农药"]),
         ("我真的不想活了", "danger:self_harm", ["不想活了"]),
         ("他说要跳楼", "danger:self_harm", ["跳楼"]),
