@@ -182,10 +182,15 @@ def _rows(database: Path) -> Dict[str, tuple]:
 
 
 def _wait_until_processed(database: Path, sent: set, timeout: float) -> None:
+    """Until every message is processed and no command for Rasa's tracker waits in the outbox (the copies of
+    messages a person held while Rasa was down are appended by the job, with back-off)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         rows = _rows(database)
-        if all(rows.get(m, ("", ""))[1] == "processed" for m in sent):
+        with sqlite3.connect(database) as db:
+            waiting = db.execute("SELECT count(*) FROM outbox WHERE target = 'rasa' "
+                                 "AND status IN ('pending', 'sending')").fetchone()[0]
+        if all(rows.get(m, ("", ""))[1] == "processed" for m in sent) and not waiting:
             return
         time.sleep(2)
 

@@ -35,6 +35,36 @@ def bearer(secret: str, now: Optional[float] = None) -> Tuple[str, float]:
     return f"Bearer {token}", expires
 
 
+# The input channel Rasa records for a message that came through its REST channel (`send`).
+REST_CHANNEL = "rest"
+
+
+def user_event(text: str, metadata: Dict[str, Any], timestamp: float) -> Dict[str, Any]:
+    """A citizen's message as the `user` event `append_events` adds to a tracker, shaped like the one Rasa stores
+    for `send`: the same text, the same metadata (the provider message id a turn is counted by), the REST channel.
+
+    Rasa 3.6 builds a user event from its `parse_data` and fails without one; the intent is left empty here and
+    filled with the NLU's when the event is appended (`append_events`), as the bot would have classified it.
+    """
+    return {"event": "user", "timestamp": timestamp, "text": text, "input_channel": REST_CHANNEL,
+            "message_id": metadata.get("message_id"), "metadata": dict(metadata),
+            "parse_data": {"intent": {"name": None, "confidence": 0.0}, "entities": [], "text": text,
+                           "message_id": metadata.get("message_id"), "metadata": dict(metadata)}}
+
+
+def _said_id(event: Dict[str, Any]) -> Optional[str]:
+    """The provider message id of a user event (its metadata's, as `send` gives it), or None."""
+    if event.get("event") != "user":
+        return None
+    return (event.get("metadata") or {}).get("message_id")
+
+
+def _starts_session(event: Dict[str, Any]) -> bool:
+    """One of the events that begin every session (Rasa's `action_session_start` sequence)."""
+    return event.get("event") == "session_started" or (
+        event.get("event") == "action" and event.get("name") in ("action_session_start", "action_listen"))
+
+
 class RasaUnavailable(RuntimeError):
     def __init__(self, message: str, status: Optional[int] = None) -> None:
         super().__init__(message)
@@ -98,8 +128,42 @@ class RasaClient:
         return self._post(self._parse_path, {"text": text})
 
     def append_events(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
-        """Append events (pause, resume, slots ...) to a conversation's tracker."""
+        """Append events (pause, resume, slots ...) to a conversation's tracker.
+
+        A `user` event (`user_event`: a message Rasa did not hear when it came) gets the intent and entities
+        the NLU gives its text, when it has none. Its time stays the message's own, but no earlier than the
+        start of the tracker's current session: Rasa reads a tracker from that start on, and an event dated
+        before it would be stored and never read. A tracker with nothing in it yet gets its session start with
+        the message (Rasa would start one after it).
+        """
+        if any(e.get("event") == "user" for e in events):
+            events = self._heard_as_sent(sender_id, events)
         self._post(f"/conversations/{quote(sender_id, safe='')}/tracker/events", events, conversation=sender_id)
+
+    def _heard_as_sent(self, sender_id: str, events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        stored = self._tracker(sender_id).get("events") or []
+        floor = max((e.get("timestamp") or 0.0 for e in stored if e.get("event") == "session_started"), default=0.0)
+        events = [{**self._classified(e), "timestamp": max(e["timestamp"], floor)}
+                  if e.get("event") == "user" and e.get("timestamp") else e for e in events]
+        if not all(_starts_session(e) for e in stored):
+            return events
+        # Nothing said yet: the session Rasa shows for an unsaved tracker is made up at each request, and the
+        # one it would save with these events would begin after them. The copy brings its own, dated with it.
+        at = min((e["timestamp"] for e in events if e.get("event") == "user" and e.get("timestamp")),
+                 default=time.time())
+        return [{"event": "action", "name": "action_session_start", "timestamp": at},
+                {"event": "session_started", "timestamp": at},
+                {"event": "action", "name": "action_listen", "timestamp": at}] + events
+
+    def _classified(self, event: Dict[str, Any]) -> Dict[str, Any]:
+        parse_data = dict(event.get("parse_data") or {})
+        if (parse_data.get("intent") or {}).get("name") or not event.get("text"):
+            return event
+        parsed = self.parse(event["text"])
+        for key in ("intent", "entities", "intent_ranking"):
+            if key in parsed:
+                parse_data[key] = parsed[key]
+        return {**event, "parse_data": parse_data}
 
     def actions_instance(self, *, last_seen: bool = False) -> Optional[str]:
         """The instance id of the action server answering its health check now, None when it does not answer.
@@ -126,10 +190,13 @@ class RasaClient:
         Rasa saves a turn before it answers the HTTP request: killed in between, it kept a turn whose answer
         never arrived. None when the tracker holds no such turn (or only one rewound by `undo_turn`); else the
         turn's replies in the REST channel's shape ([] for a turn that said nothing)."""
+        from hotline.privacy import mask_personal
+
+        # The tracker store masks long digit runs in what it keeps, metadata included (bot/stores.py).
+        wanted = {message_id, mask_personal(message_id)}
         events = self._tracker(sender_id, include_events="APPLIED").get("events") or []
         for index in range(len(events) - 1, -1, -1):
-            event = events[index]
-            if event.get("event") == "user" and (event.get("metadata") or {}).get("message_id") == message_id:
+            if _said_id(events[index]) in wanted:
                 break
         else:
             return None

@@ -28,6 +28,10 @@ Rules that hold on every channel:
 - A row Rasa could not take stays `failed`; `retry_due` (the hand-off job)
   processes it once Rasa is back, and the citizen gets the answer on their
   channel without sending anything again.
+- A message to a conversation a person holds is copied to Rasa's tracker (the
+  bot reads the whole conversation when it takes over again); while Rasa is
+  down, or behind an earlier command still waiting for it, the copy waits in
+  the outbox and is appended once, in order.
 - Once processed, the stored text is masked (hotline.privacy.mask_personal): the
   clear value is kept only where the citizen consented (the case).
 """
@@ -50,7 +54,7 @@ from hotline.conversations import wording
 from hotline.conversations.safety import EMERGENCY, is_danger, reply_while_handed_off
 from hotline.db import settings_of
 from hotline.privacy import mask_address, mask_personal
-from hotline.rasa_client import RasaUnavailable
+from hotline.rasa_client import RasaUnavailable, user_event
 from hotline.triage import build_record
 
 logger = logging.getLogger(__name__)
@@ -317,14 +321,35 @@ def _while_handed_off(session: Session, bot: Bot, row: InboundMessage, handoff, 
             handoff.reason, handoff.case.number, settings_of(session).handoff_wait_seconds))
     if reply:
         replies.append(_reply(session, row, reply, case=handoff.case))
-    text, outcome = row.text, _done(session, row, replies)
+    # So the bot's tracker has the whole conversation when it takes over again (a paused bot answers nothing).
+    # Behind a command still waiting for Rasa (an earlier copy, a pause), the copy waits too, in order.
+    text, copy = row.text, _tracker_copy(row)  # before `_done` masks the stored text
+    behind = outbox.rasa_waiting(session, row.channel, row.sender_id)
+    if behind:
+        _copy_later(session, row, copy, handoff)
+    outcome = _done(session, row, replies)
+    if behind:
+        return outcome
     try:
-        # So the bot's tracker has the whole conversation when it takes over again (a paused bot answers nothing).
         bot.send(row.sender_id, text, metadata=_metadata(row))
     except RasaUnavailable as failure:
-        logger.warning("message %s reached the person on case %s but not Rasa's tracker: %s", row.message_id,
-                       handoff.case.number, failure)
+        _copy_later(session, row, copy, handoff)
+        session.commit()
+        logger.warning("message %s reached the person on case %s; Rasa unavailable, its tracker gets it from the "
+                       "outbox: %s", row.message_id, handoff.case.number, failure)
     return outcome
+
+
+def _tracker_copy(row: InboundMessage) -> Dict[str, Any]:
+    """The message as the `user` event Rasa would have logged for `bot.send`, dated when it was received."""
+    received = row.received_at.replace(tzinfo=dt.timezone.utc) if row.received_at.tzinfo is None else row.received_at
+    return user_event(row.text, _metadata(row), received.timestamp())
+
+
+def _copy_later(session: Session, row: InboundMessage, copy: Dict[str, Any], handoff) -> None:
+    """The copy for Rasa's tracker, queued in the outbox: appended (once) when Rasa takes it, in order."""
+    outbox.to_rasa(session, channel=row.channel, recipient=row.sender_id, command={"events": [copy]},
+                   case=handoff.case)
 
 
 def _handed_off_by_a_lost_turn(session: Session, row: InboundMessage, handoff) -> bool:

@@ -16,7 +16,9 @@ so a crash after the commit loses none of them. Delivery is separate:
 A command that Rasa applied but whose "sent" mark was lost to a crash is
 sent again: delivery is at least once, and the commands are chosen so that
 a repeat does no harm (pause and resume are idempotent; an executed action
-checks the database before it speaks).
+checks the database before it speaks; a citizen's message copied to the
+tracker, a `user` event, is left out when the tracker already holds its
+provider message id). Once delivered, a copied message is kept masked here.
 
 A citizen message on a *push* channel (SMS, WeChat) is never sent twice:
 a failure that proves nothing went out (no connection, a refusal) is
@@ -55,6 +57,8 @@ LEASE = dt.timedelta(seconds=60)
 
 class RasaCommands(Protocol):
     def append_events(self, sender_id: str, events: List[Dict[str, Any]]) -> None: ...
+
+    def answered_turn(self, sender_id: str, message_id: str) -> Optional[List[Dict[str, Any]]]: ...
 
     def execute(self, sender_id: str, action: str) -> List[Dict[str, Any]]: ...
 
@@ -182,6 +186,16 @@ def to_rasa(session: Session, *, channel: str, recipient: str, command: Mapping[
     return row
 
 
+def rasa_waiting(session: Session, channel: str, recipient: str) -> bool:
+    """Whether a command for this conversation's tracker is still undelivered: what follows it is queued behind
+    it (`deliver_due` keeps the order), rather than sent to Rasa ahead of it."""
+    return session.execute(
+        select(OutboxMessage.id).where(OutboxMessage.target == RASA, OutboxMessage.channel == channel,
+                                       OutboxMessage.recipient == recipient,
+                                       OutboxMessage.status.in_(("pending", "sending")))
+        .limit(1)).first() is not None
+
+
 def feed(session: Session, channel: str, recipient: str, after: int = 0, limit: int = 50,
          now: Optional[dt.datetime] = None) -> List[OutboxMessage]:
     """Citizen messages of one conversation on a pull channel after id `after`; they count as delivered now."""
@@ -295,6 +309,7 @@ def deliver_due(sessions: sessionmaker, rasa: Optional[RasaCommands], *,
                 row.provider_id = replies or None  # the provider's id, when it gave one
                 replies = []
             row.status, row.sent_at, row.attempts, row.last_error = "sent", utcnow(), row.attempts + 1, None
+            _mask_copies(row)
             for reply in replies:
                 _reply_to_citizen(session, row, reply)
             session.commit()
@@ -308,9 +323,29 @@ def _send(row: OutboxMessage, rasa: Optional[RasaCommands], senders: Mapping[str
         return senders[row.channel](row)
     command = row.payload or {}
     if "events" in command:
-        rasa.append_events(row.recipient, list(command["events"]))
+        # A copied message whose first delivery reached the tracker (its mark was lost) is not added twice.
+        events = [e for e in command["events"] if not _in_tracker(rasa, row.recipient, e)]
+        if events:
+            rasa.append_events(row.recipient, events)
         return []
     return rasa.execute(row.recipient, command["execute"])
+
+
+def _in_tracker(rasa: RasaCommands, recipient: str, event: Mapping[str, Any]) -> bool:
+    """A `user` event whose provider message id the conversation's tracker already holds."""
+    message_id = (event.get("metadata") or {}).get("message_id") if event.get("event") == "user" else None
+    return bool(message_id) and rasa.answered_turn(recipient, message_id) is not None
+
+
+def _mask_copies(row: OutboxMessage) -> None:
+    """A Rasa command done with (sent, or given up): the citizen's words it copied are kept masked, as the
+    inbound row keeps them once processed; the tracker store masks its own copy (bot/stores.py)."""
+    from hotline.privacy import mask_value
+
+    payload = row.payload or {}
+    events = payload.get("events") if row.target == RASA else None
+    if events and any(e.get("event") == "user" for e in events):
+        row.payload = {**payload, "events": [mask_value(e) if e.get("event") == "user" else e for e in events]}
 
 
 def _reply_to_citizen(session: Session, command: OutboxMessage, reply: Dict[str, Any]) -> None:
@@ -347,6 +382,7 @@ def _failed(session: Session, row: OutboxMessage, error: BaseException, now: dt.
 
 def _give_up(session: Session, row: OutboxMessage) -> None:
     row.status = "failed"
+    _mask_copies(row)
     _note_failure(session, row)
 
 

@@ -51,6 +51,18 @@ class RecordingBot:
             self.turns.append((sender_id, text, metadata))
         return [{"recipient_id": sender_id, "text": f"收到：{text}"}]
 
+    # What the outbox delivers (outbox.RasaCommands): a user event is a turn in the tracker, nothing answered.
+    lose_answer = False  # Rasa applies the events, and the answer is lost (a crash before the "sent" mark)
+
+    def append_events(self, sender_id, events):
+        if self.down:
+            raise RasaUnavailable("connection refused")
+        with self.lock:
+            self.turns.extend((sender_id, e["text"], e.get("metadata")) for e in events if e["event"] == "user")
+        if self.lose_answer:
+            self.lose_answer = False
+            raise RasaUnavailable("connection reset by peer")
+
 
 def deliver(sessions, bot, channel, message_id, sender, text=None, media=None):
     with sessions() as session:
@@ -347,3 +359,61 @@ def test_long_sms_replies_are_split_where_twilio_requires(sessions):
         parts = [o.text for o in session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()]
     assert len(parts) > 1 and all(len(p) <= 1600 for p in parts)
     assert "".join(parts).replace("。", "") == text.replace("。", "")
+
+
+def rasa_rows(sessions, sender):
+    with sessions() as session:
+        return list(session.execute(select(OutboxMessage).where(OutboxMessage.target == "rasa",
+                                                                OutboxMessage.recipient == sender)
+                                    .order_by(OutboxMessage.id)).scalars())
+
+
+def held(sessions, make_case, sender):
+    with sessions.begin() as session:
+        case = make_case(session, "楼上漏水", "neighbor", channel="webchat", sender_id=sender)
+        handoff.request(session, case, reason="request_human")
+
+
+def test_a_held_message_rasa_missed_reaches_its_tracker_once_through_the_outbox(sessions, make_case):
+    import datetime as dt
+
+    bot = RecordingBot()
+    held(sessions, make_case, "conv-1")
+    bot.down = True
+    said = "请问什么时候来人，我电话13912345678"
+    assert deliver(sessions, bot, "webchat", "m-1", "conv-1", said)[1:] == ("answered", [])
+    row = inbound(sessions, "webchat", "m-1")
+    [copy] = rasa_rows(sessions, "conv-1")
+    assert copy.status == "pending" and copy.case_id is not None
+    [event] = copy.payload["events"]
+    # As Rasa logs a message sent to its REST channel: the clear text, the provider id it is counted by.
+    assert (event["event"], event["text"], event["metadata"]) == ("user", said, {"channel": "webchat",
+                                                                                 "message_id": "m-1"})
+    assert event["parse_data"]["text"] == said and "intent" in event["parse_data"]
+    assert event["timestamp"] == row.received_at.replace(tzinfo=dt.timezone.utc).timestamp()
+    assert bot.turns == []
+
+    later = row.received_at + dt.timedelta(hours=1)
+    assert outbox.deliver_due(sessions, bot, now=later).failed == [copy.id]  # still down: it waits
+    bot.down, bot.lose_answer = False, True  # back, but the answer to the first append is lost
+    assert outbox.deliver_due(sessions, bot, now=later + dt.timedelta(hours=1)).failed == [copy.id]
+    assert outbox.deliver_due(sessions, bot, now=later + dt.timedelta(hours=2)).sent == [copy.id]
+    assert bot.turns == [("conv-1", said, {"channel": "webchat", "message_id": "m-1"})]  # once
+    [copy] = rasa_rows(sessions, "conv-1")
+    assert copy.status == "sent" and "13912345678" not in str(copy.payload)  # delivered: kept masked
+
+
+def test_a_held_message_waits_behind_an_earlier_copy_still_queued(sessions, make_case):
+    bot = RecordingBot()
+    held(sessions, make_case, "conv-1")
+    bot.down = True
+    deliver(sessions, bot, "webchat", "m-1", "conv-1", "第一句")
+    bot.down = False
+    assert deliver(sessions, bot, "webchat", "m-2", "conv-1", "第二句")[1:] == ("answered", [])
+    assert bot.turns == []  # not sent ahead of the first one
+    assert [r.payload["events"][0]["metadata"]["message_id"] for r in rasa_rows(sessions, "conv-1")] == ["m-1", "m-2"]
+    assert len(outbox.deliver_due(sessions, bot).sent) == 2
+    assert [(t[1], t[2]["message_id"]) for t in bot.turns] == [("第一句", "m-1"), ("第二句", "m-2")]
+    # Nothing waits any more: the next one goes to Rasa at once.
+    deliver(sessions, bot, "webchat", "m-3", "conv-1", "第三句")
+    assert [t[1] for t in bot.turns][-1] == "第三句" and len(rasa_rows(sessions, "conv-1")) == 2

@@ -1,6 +1,7 @@
 """The one inbound path on the real processes: Rasa or the action server stopped and started again."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import uuid
@@ -73,3 +74,43 @@ def test_the_real_tracker_gives_back_a_kept_turn_by_its_message_id_and_forgets_a
     assert client.answered_turn(sender, "m-other") is None
     client.undo_turn(sender, message_id)
     assert client.answered_turn(sender, message_id) is None  # rewound: a retry sends it again
+
+
+def test_the_real_tracker_takes_a_queued_copy_of_a_held_message_once_with_its_id_and_intent(stack):
+    """What the outbox appends for a message a person held while Rasa was down (inbox._while_handed_off):
+    Rasa 3.6 accepts the event, reads it back (though the tracker began, with the pause, after the message
+    came), classifies it as the bot would have, and a repeated delivery adds nothing."""
+    import time
+
+    from hotline.cases.models import OutboxMessage
+    from hotline.conversations import outbox
+    from hotline.rasa_client import RasaClient, user_event
+
+    client = RasaClient(stack.rasa_url, stack.token)
+    sender, message_id = "copy-" + uuid.uuid4().hex[:8], "m-" + uuid.uuid4().hex[:8]
+    said = "我要找人工客服"
+    copy = user_event(said, {"channel": "webchat", "message_id": message_id}, time.time() - 60)
+    client.append_events(sender, [{"event": "pause"}])  # the pause queued before it, delivered first
+    row = OutboxMessage(target="rasa", channel="webchat", recipient=sender, payload={"events": [copy]})
+    outbox._send(row, client, {})
+    outbox._send(row, client, {})  # a repeat: the "sent" mark lost to a crash
+    # What the bot reads when it takes the conversation back: the tracker store's current session (the tracker
+    # endpoint shows every session, so it would also show an event dated before this one's start).
+    from bot.stores import EnvSQLTrackerStore
+
+    def read(conversation):
+        store = EnvSQLTrackerStore(host=stack.env["TRACKER_STORE_URL"])
+        with store.session_scope() as session:
+            events = [json.loads(r.data) for r in store._event_query(session, conversation, False).all()]
+        store.engine.dispose()
+        return [e for e in events if e["event"] == "user"]
+
+    users = read(sender)
+    assert [(e["text"], e["metadata"]["message_id"]) for e in users] == [(said, message_id)]
+    assert users[0]["parse_data"]["intent"]["name"] == "request_human"  # the NLU's, not an empty one
+    assert users[0]["input_channel"] == "rest" and client.turn_closed(sender)  # paused: nothing answered
+    assert client.answered_turn(sender, message_id) == []
+    # A conversation Rasa has no tracker for yet: it starts at the message, not after it.
+    fresh = "copy-" + uuid.uuid4().hex[:8]
+    client.append_events(fresh, [user_event(said, {"channel": "webchat", "message_id": "m-fresh"}, time.time() - 60)])
+    assert [e["metadata"]["message_id"] for e in read(fresh)] == ["m-fresh"]

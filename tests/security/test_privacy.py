@@ -66,3 +66,17 @@ def test_log_lines_are_masked(caplog):
     with caplog.at_level(logging.INFO, logger="hotline.test.privacy"):
         logger.info("message from %s: %s", "web-1", SAID)
     assert PHONE not in caplog.text and ID_NUMBER not in caplog.text and mask_personal(SAID) in caplog.text
+
+
+def test_a_message_copied_to_the_tracker_later_is_masked_like_a_turn(tmp_path, monkeypatch):
+    """A held message's copy queued while Rasa was down (inbox._while_handed_off) is stored by the same path."""
+    from rasa.shared.core.events import Event
+
+    from hotline.rasa_client import user_event
+
+    store = _store(tmp_path, monkeypatch)
+    copy = Event.from_parameters(user_event(SAID, {"channel": "sms", "message_id": "SM1"}, 1_700_000_000.0))
+    asyncio.run(store.save(DialogueStateTracker.from_events("c1", [copy])))
+    raw = _raw(store)
+    assert PHONE not in raw and ID_NUMBER not in raw and "138****5678" in raw and "SM1" in raw
+    store.engine.dispose()
