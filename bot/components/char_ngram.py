@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
@@ -65,18 +66,37 @@ def char_wb_and_last_clause(text: str) -> List[str]:
 GENERALISED_TAGS = frozenset({"nr", "nrfg", "nrt", "ns", "nt", "nz", "t", "m", "eng"})
 
 
-@lru_cache(maxsize=100_000)
+# Tags per text while a model is being fitted (`tags_cached`): training fits the same texts several times
+# (calibration folds). Not kept while parsing: a server would keep every message it ever read.
+_TAG_CACHE: Optional[Dict[str, Tuple[Tuple[str, str], ...]]] = None
+
+
+@contextmanager
+def tags_cached():
+    global _TAG_CACHE
+    outer, _TAG_CACHE = _TAG_CACHE, {} if _TAG_CACHE is None else _TAG_CACHE
+    try:
+        yield
+    finally:
+        _TAG_CACHE = outer
+
+
 def _tagged(text: str) -> Tuple[Tuple[str, str], ...]:
     import jieba.posseg
 
-    return tuple((pair.word, pair.flag) for pair in jieba.posseg.cut(text) if pair.word.strip())
+    if _TAG_CACHE is not None and text in _TAG_CACHE:
+        return _TAG_CACHE[text]
+    tagged = tuple((pair.word, pair.flag) for pair in jieba.posseg.cut(text) if pair.word.strip())
+    if _TAG_CACHE is not None:
+        _TAG_CACHE[text] = tagged
+    return tagged
 
 
 def jieba_tag_features(text: str) -> List[str]:
     """jieba's words and part-of-speech tags as features beside the character n-grams (`tag_weight`):
     each tag and tag pair, each word, and word pairs with names, places, times and numbers replaced by
-    their tag. The words come with the domain dictionary the tokenizer loads. Cached per text: training
-    fits the same texts several times (calibration folds). Module-level so skops can store it."""
+    their tag. The words come with the domain dictionary the tokenizer loads. Cached per text while
+    fitting (`tags_cached`). Module-level so skops can store it."""
     tagged = _tagged(text)
     tags = [flag for _, flag in tagged]
     general = [f"<{flag}>" if flag in GENERALISED_TAGS else word for word, flag in tagged]
@@ -130,10 +150,11 @@ class CharNgramModel:
         """Fit on all texts; with `calibrate`, fit the sharpness on the first `calibrate_on` of
         them (all by default): the training-time wrapped copies need not be calibrated on, the
         confidences are about the requests, and leaving them out halves the calibration's fits."""
-        self.pipeline = self.estimator().fit(list(texts), list(labels))
-        if calibrate:
-            n = len(texts) if calibrate_on is None else calibrate_on
-            self.sharpness = self.calibrate(list(texts)[:n], list(labels)[:n])
+        with tags_cached():
+            self.pipeline = self.estimator().fit(list(texts), list(labels))
+            if calibrate:
+                n = len(texts) if calibrate_on is None else calibrate_on
+                self.sharpness = self.calibrate(list(texts)[:n], list(labels)[:n])
         return self
 
     def calibrate(self, texts: Sequence[str], labels: Sequence[str], folds: int = 3) -> float:

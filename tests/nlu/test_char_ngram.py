@@ -61,6 +61,25 @@ def test_jieba_features_name_the_kind_of_a_name_place_or_time():
     assert "G:<ns>_天气" in jieba_tag_features("明天北京天气怎么样")
 
 
+def test_tags_are_cached_while_fitting_and_never_while_parsing(monkeypatch):
+    """Training tags each text once across calibration's refits; a server parsing messages keeps none."""
+    import jieba.posseg
+
+    from bot.components import char_ngram
+
+    seen = []
+    real_cut = jieba.posseg.cut
+    monkeypatch.setattr(jieba.posseg, "cut", lambda text, *a, **k: seen.append(text) or real_cut(text, *a, **k))
+    model = CharNgramModel(analyzer="char_wb", max_ngram=2, tag_weight=0.5)
+    model.fit(CALIBRATION_TEXTS, CALIBRATION_LABELS, calibrate=True)
+    assert sorted(seen) == sorted(CALIBRATION_TEXTS)  # four fits (one + three folds), one tagging per text
+    assert char_ngram._TAG_CACHE is None
+    seen.clear()
+    model.probabilities(["楼上又在跺脚"])
+    model.probabilities(["楼上又在跺脚"])
+    assert seen == ["楼上又在跺脚", "楼上又在跺脚"] and char_ngram._TAG_CACHE is None
+
+
 def test_a_model_with_jieba_tags_round_trips_through_storage(tmp_path):
     model = CharNgramModel(analyzer="char_wb", max_ngram=2, tag_weight=0.5).fit(CALIBRATION_TEXTS,
                                                                                  CALIBRATION_LABELS, calibrate=True)
