@@ -60,6 +60,9 @@ def main() -> None:
     os.chdir(nc.PROJECT_ROOT)
     nc.quiet()
     data = Path(args.data)
+    if not (data / "train.md").is_file() or not (data / "test.md").is_file():
+        raise SystemExit(f"SMP2019 not found in {data}: put train.md and test.md of GitHub "
+                         "nghuyong/rasa-nlu-benchmark data/SMP2019 (commit 2358345, MIT) there, or pass --data DIR")
     train = list(read_markdown(data / "train.md"))
     test = list(read_markdown(data / "test.md"))
     gold_intents = [i for i, _ in test]
