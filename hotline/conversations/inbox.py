@@ -28,6 +28,9 @@ Rules that hold on every channel:
 - A row Rasa could not take stays `failed`; `retry_due` (the hand-off job)
   processes it once Rasa is back, and the citizen gets the answer on their
   channel without sending anything again.
+- A message never overtakes a command for its conversation still waiting in
+  the outbox (the hand-back that resumes the bot, queued while Rasa was down):
+  it waits too, and the job answers it once the command is through.
 - A message to a conversation a person holds is copied to Rasa's tracker (the
   bot reads the whole conversation when it takes over again); while Rasa is
   down, or behind an earlier command still waiting for it, the copy waits in
@@ -236,6 +239,10 @@ def _process_one(session: Session, bot: Bot, row: InboundMessage, *, retry: bool
     handoff = handoffs.citizen_said(session, row.channel, row.sender_id, text)
     if handoff is not None:
         return _while_handed_off(session, bot, row, handoff, danger, retry=retry)
+    if outbox.rasa_waiting(session, row.channel, row.sender_id):
+        # A command for this conversation still waits for Rasa (the hand-back that resumes the bot, say, queued
+        # while Rasa was down): sent ahead of it, the message would reach a paused tracker and get no answer.
+        return _queued(session, row, RasaUnavailable("a command for this conversation is waiting for Rasa"), danger)
     instance = bot.actions_instance(last_seen=True)
     try:
         raw = _earlier_turn(bot, row) if retry else None

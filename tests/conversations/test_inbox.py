@@ -417,3 +417,75 @@ def test_a_held_message_waits_behind_an_earlier_copy_still_queued(sessions, make
     # Nothing waits any more: the next one goes to Rasa at once.
     deliver(sessions, bot, "webchat", "m-3", "conv-1", "第三句")
     assert [t[1] for t in bot.turns][-1] == "第三句" and len(rasa_rows(sessions, "conv-1")) == 2
+
+
+class PausingBot(RecordingBot):
+    """Like Rasa around a hand-off: a paused tracker records a message and answers nothing; the hand-back
+    action resumes it and speaks."""
+
+    paused = False
+
+    def send(self, sender_id, text, metadata=None):
+        answer = super().send(sender_id, text, metadata)
+        return [] if self.paused else answer
+
+    def turn_closed(self, sender_id):
+        return True  # Rasa: a paused conversation's silent turn is finished, by design
+
+    def append_events(self, sender_id, events):
+        super().append_events(sender_id, events)
+        for event in events:
+            self.paused = {"pause": True, "resume": False}.get(event["event"], self.paused)
+
+    def execute(self, sender_id, action):
+        if self.down:
+            raise RasaUnavailable("connection refused")
+        self.paused = False
+        return [{"recipient_id": sender_id, "text": "机器人继续为您服务"}]
+
+
+def test_a_message_after_a_hand_back_still_queued_waits_for_it_and_is_answered(sessions, make_case):
+    """Rasa down when the mediator hands the conversation back: the resume waits in the outbox. A message sent
+    then must not reach the still-paused tracker first (it would be swallowed without an answer)."""
+    bot = PausingBot()
+    held(sessions, make_case, "conv-1")
+    bot.paused = True  # the hand-off action paused the conversation in Rasa
+    bot.down = True
+    with sessions.begin() as session:
+        case = session.execute(select(Case).where(Case.sender_id == "conv-1")).scalar_one()
+        handoff.hand_back(session, case, "system:test")
+    assert outbox.deliver_due(sessions, bot).failed  # the hand-back waits for Rasa
+    assert deliver(sessions, bot, "webchat", "m-1", "conv-1", "请问还有人在吗")[1] == "queued"
+
+    bot.down = False  # Rasa is back: the job's rounds (retry, then deliver), as `hotline jobs run-handoffs` runs them
+    import datetime as dt
+
+    from hotline.cases.models import utcnow
+
+    later = utcnow() + dt.timedelta(minutes=10)  # past the hand-back's retry back-off
+    for _ in range(2):
+        inbox.retry_due(sessions, bot, now=later)
+        outbox.deliver_due(sessions, bot, now=later)
+    assert not bot.paused
+    assert inbound(sessions, "webchat", "m-1").status == "processed"
+    with sessions() as session:
+        said = [r.text for r in inbox.replies_of(session, inbound(sessions, "webchat", "m-1"))]
+    assert said == ["收到：请问还有人在吗"]
+    assert [t[1] for t in bot.turns] == ["请问还有人在吗"]  # one turn, after the resume
+
+
+def test_a_message_while_the_hand_back_is_being_delivered_is_not_swallowed(sessions, make_case):
+    """Rasa up, the hand-back's command written but not yet delivered: the message waits for it."""
+    bot = PausingBot()
+    held(sessions, make_case, "conv-2")
+    bot.paused = True
+    with sessions.begin() as session:
+        case = session.execute(select(Case).where(Case.sender_id == "conv-2")).scalar_one()
+        handoff.hand_back(session, case, "system:test")
+    assert deliver(sessions, bot, "webchat", "m-9", "conv-2", "好的谢谢")[1] == "queued"
+    assert bot.turns == []
+    outbox.deliver_due(sessions, bot)
+    inbox.retry_due(sessions, bot)
+    with sessions() as session:
+        said = [r.text for r in inbox.replies_of(session, inbound(sessions, "webchat", "m-9"))]
+    assert said == ["收到：好的谢谢"]
