@@ -388,11 +388,12 @@ def create_case():
                                 and re.fullmatch(schemas.IDEMPOTENCY_KEY_PATTERN, key)):
         raise BadRequest(f"Idempotency-Key 应为 1 到 {schemas.IDEMPOTENCY_KEY_MAX} 个可见字符。", "invalid_header")
     body = _body(schemas.NewCase)
+    # Checked even beside a triage record, which takes precedence: a wrong code is refused, never silently dropped.
+    if body.dispute_type is not None and body.dispute_type not in DISPUTE_TYPES:
+        raise BadRequest("dispute_type 不是纠纷类型代码。", "invalid_field")
     if body.triage is not None:
         triage = body.triage.dict(exclude_unset=True)
     else:
-        if body.dispute_type is not None and body.dispute_type not in DISPUTE_TYPES:
-            raise BadRequest("dispute_type 不是纠纷类型代码。", "invalid_field")
         triage = build_record(body.text, {"name": body.intent or "report_dispute", "confidence": 1.0},
                               {"code": body.dispute_type, "confidence": 1.0} if body.dispute_type else None,
                               line=body.line)

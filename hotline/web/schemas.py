@@ -214,8 +214,8 @@ class NewCase(Strict):
     sender_id: Optional[StrictStr] = Field(None, max_length=128)
     dispute_type: Optional[StrictStr] = Field(None, max_length=32, enum=list(DISPUTE_TYPES))
     intent: Optional[Literal[tuple(INTENTS)]] = Field(None, description="default: report_dispute")  # type: ignore
-    triage: Optional[TriageRecord] = Field(None, description="a full triage record; when given, dispute_type and "
-                                                             "intent are ignored")
+    triage: Optional[TriageRecord] = Field(None, description="a full triage record; when given, it takes precedence "
+                                                             "over dispute_type and intent (which must still be valid)")
     location: Optional[StrictStr] = Field(None, max_length=255)
     respondent: Optional[StrictStr] = Field(None, max_length=255, description="被申请人 (links collective disputes)")
     people_count: Optional[whole(1, MAX_PEOPLE)] = None  # type: ignore[valid-type]

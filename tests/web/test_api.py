@@ -106,6 +106,8 @@ def test_create_case_is_idempotent_by_key_and_triaged(client, tokens, sessions):
     ({}, "missing_field"),
     ({"text": "  "}, "invalid_field"),
     ({"text": "欠薪", "dispute_type": "gossip"}, "invalid_field"),
+    # A triage record takes precedence over dispute_type, but a wrong code beside it is refused, not dropped.
+    ({"text": "欠薪", "dispute_type": "gossip", "triage": {"signals": []}}, "invalid_field"),
     ({"text": "欠薪", "line": "999"}, "invalid_field"),
     ({"text": "欠薪", "people_count": 0}, "invalid_field"),
     ({"text": "欠薪", "transcript": [{"sender": "hacker", "text": "x"}]}, "invalid_field"),
