@@ -23,6 +23,9 @@ def signals_of(text):
         ("他用枪指着我", "danger:weapon", ["用枪指"]),
         ("我现在被贷款公司软禁了，腿都肿了", "danger:violence_now", ["软禁"]),
         ("他们把我关在屋里不让出去", "danger:violence_now", ["关在屋里不让出"]),
+        ("孩子在超市门口被人抱走了", "danger:violence_now", ["孩子在超市门口被人抱走"]),
+        ("他把我推下楼梯了", "danger:violence_now", ["把我推下楼梯"]),
+        ("女儿发微信说被人关在一个屋子里 不让出来", "danger:violence_now", ["关在一个屋子里 不让出"]),
         ("我喝农药算了", "danger:self_harm", ["喝农药"]),
         ("我真的不想活了", "danger:self_harm", ["不想活了"]),
         ("他说要跳楼", "danger:self_harm", ["跳楼"]),
@@ -78,6 +81,9 @@ def test_signal_and_trigger_words(text, code, words):
         "这笔钱是他的救命稻草",
         "父亲去世了，他生前写的遗书有效吗",
         "我用剪刀把他家伸过来的树枝剪了",
+        "邻居把电动车推到楼道里充电，怕着火",
+        "我女儿被她爸带走了，不让我见",
+        "我老婆被人拐走了",
     ],
 )
 def test_no_danger_and_no_collective_action(text):
